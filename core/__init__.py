@@ -1,0 +1,1 @@
+"""Shared kernel: settings, database, audit log, bus, errors, auth helpers, templating."""

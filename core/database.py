@@ -1,0 +1,111 @@
+"""Engines, sessions and migrations.
+
+SQLite is the embedded default (WAL, synchronous=FULL so an acknowledged ballot is on disk);
+PostgreSQL is the scale path. Services never commit: a unit of work commits once, then the
+domain events it appended are published on the bus.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import sessionmaker
+from sqlmodel import Session
+
+from alembic import command
+from core.bus import Bus, NullBus
+from core.settings import PROJECT_ROOT
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual spellings of a PostgreSQL URL and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_engine_for(url: str) -> Engine:
+    url = normalise_url(url)
+    if not is_sqlite(url):
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself, so writers can ask for
+        # BEGIN IMMEDIATE and take the write lock before they read what they will change.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+class Database:
+    """One database: its engine, its session factories and the bus its events go to."""
+
+    def __init__(self, url: str, bus: Bus | None = None) -> None:
+        self.url = normalise_url(url)
+        self.engine = create_engine_for(self.url)
+        self.bus: Bus = bus or NullBus()
+        write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._reader = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
+        self._writer = sessionmaker(write_engine, class_=Session, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    @contextmanager
+    def session(self, *, write: bool = False) -> Iterator[Session]:
+        """A unit of work: commit at the end, roll back on error, then publish its events.
+
+        `write=True` takes SQLite's write lock at BEGIN, so two writers never both read a
+        pass as unused; PostgreSQL gets the same from row locks and unique constraints.
+        """
+        session = (self._writer if write else self._reader)()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        for domain_event in session.info.pop("events", []):
+            self.bus.publish(domain_event)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def alembic_config(url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    config.attributes["database_url"] = normalise_url(url)
+    return config
+
+
+def migrate(url: str) -> None:
+    """Bring the schema to the newest migration (the only way the schema is made)."""
+    command.upgrade(alembic_config(url), "head")

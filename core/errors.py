@@ -1,0 +1,116 @@
+"""One family of errors the services raise, and one handler that answers them.
+
+People get an HTML page (or, for htmx requests, a message fragment); API clients get RFC 9457
+problem+json. Services never raise HTTPException.
+"""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
+
+
+class PlatformError(Exception):
+    status_code = 400
+    title = "Request refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(PlatformError):
+    status_code = 404
+    title = "Not found"
+
+
+class NotSignedIn(PlatformError):
+    status_code = 401
+    title = "Sign-in needed"
+
+
+class NotAllowed(PlatformError):
+    status_code = 403
+    title = "Not allowed"
+
+
+class Conflict(PlatformError):
+    status_code = 409
+    title = "Conflict"
+
+
+class InvalidInput(PlatformError):
+    status_code = 422
+    title = "Invalid input"
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def problem_response(status: int, title: str, detail: str, request: Request, **extra) -> JSONResponse:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
+            "instance": request.url.path, **extra}
+    return JSONResponse(body, status_code=status, media_type="application/problem+json")
+
+
+def html_error(request: Request, status: int, title: str, detail: str) -> Response:
+    from core.templating import templates
+
+    if request.headers.get("hx-request") == "true":
+        # htmx swaps 4xx bodies only where the page asks; the message goes to the page's alert area.
+        return templates.TemplateResponse(request, "components/error_fragment.html",
+                                          {"title": title, "detail": detail}, status_code=status,
+                                          headers={"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
+    return templates.TemplateResponse(request, "error.html", {"title": title, "detail": detail, "status": status},
+                                      status_code=status)
+
+
+def respond(request: Request, status: int, title: str, detail: str, **extra) -> Response:
+    if wants_json(request):
+        return problem_response(status, title, detail, request, **extra)
+    return html_error(request, status, title, detail)
+
+
+def describe_validation_errors(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path"))
+        message = error.get("msg", "invalid")
+        if error.get("type") == "json_invalid":
+            return "The request body is not valid JSON."
+        parts.append(f"{where}: {message}" if where else message)
+    return "; ".join(parts) or "The request could not be read."
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PlatformError)
+    async def platform_error(request: Request, exc: PlatformError) -> Response:
+        if isinstance(exc, NotSignedIn) and not wants_json(request):
+            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+        return respond(request, exc.status_code, exc.title, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return respond(request, 422, "Invalid input", describe_validation_errors(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Sign-in needed", 403: "Not allowed"}
+        detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "There is no page at this address."
+        return respond(request, exc.status_code, titles.get(exc.status_code, "Request refused"), detail)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        return respond(request, 500, "Something went wrong",
+                       "The server could not finish this request. Nothing you had already sent was lost.")

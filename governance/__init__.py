@@ -1,0 +1,1 @@
+"""Partnerships, their members and staff accounts, and the rounds they run."""

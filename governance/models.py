@@ -1,0 +1,147 @@
+"""Partnerships, staff, memberships and rounds."""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Role(StrEnum):
+    chair = "chair"
+    member = "member"
+    officer = "officer"
+    steward = "steward"
+    scrutiny = "scrutiny"
+
+
+class Phase(StrEnum):
+    """The engagement arc, in order."""
+
+    inform = "inform"
+    consult = "consult"
+    involve = "involve"
+    collaborate = "collaborate"
+    empower = "empower"
+    deliver = "deliver"
+
+
+PHASE_ORDER = list(Phase)
+
+PHASE_LABELS = {
+    Phase.inform: "Inform: budget and priorities published",
+    Phase.consult: "Consult: residents comment on priorities",
+    Phase.involve: "Involve: residents submit proposals",
+    Phase.collaborate: "Collaborate: proposals refined with officers",
+    Phase.empower: "Empower: residents vote",
+    Phase.deliver: "Deliver: funded projects report progress",
+}
+
+# What residents may do in each phase.
+PHASE_FLAGS: dict[Phase, frozenset[str]] = {
+    Phase.inform: frozenset({"read"}),
+    Phase.consult: frozenset({"read", "comment", "rank_priorities", "answer_survey"}),
+    Phase.involve: frozenset({"read", "comment", "submit_proposals"}),
+    Phase.collaborate: frozenset({"read", "comment", "refine_proposals", "see_feasibility"}),
+    Phase.empower: frozenset({"read", "vote"}),
+    Phase.deliver: frozenset({"read", "follow_projects"}),
+}
+
+
+class BallotKind(StrEnum):
+    scores = "scores"
+    approval = "approval"
+
+
+class VoteStatus(StrEnum):
+    draft = "draft"          # ballot settings may still change
+    open = "open"
+    closed = "closed"
+    published = "published"  # results counted, revealed and public
+
+
+class Partnership(SQLModel, table=True):
+    __tablename__ = "governance_partnership"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, index=True)
+    name: str
+    area: str = ""
+    description: str = ""
+
+
+class StaffAccount(SQLModel, table=True):
+    __tablename__ = "governance_staff"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    display_name: str
+    password_hash: str | None = None
+    oidc_subject: str | None = Field(default=None, unique=True)
+    is_admin: bool = False
+    active: bool = True
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "governance_membership"
+    __table_args__ = (UniqueConstraint("partnership_id", "staff_id", "role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="governance_partnership.id", index=True)
+    staff_id: int = Field(foreign_key="governance_staff.id", index=True)
+    role: str
+
+
+class Round(SQLModel, table=True):
+    """A budget a partnership puts to residents, on its way along the engagement arc.
+
+    Amounts are whole units of the currency (PB budgets and project costs are whole pounds).
+    """
+
+    __tablename__ = "governance_round"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="governance_partnership.id", index=True)
+    title: str
+    summary: str = ""
+    budget: int
+    currency: str = "GBP"
+    fund_source: str = ""
+    eligible_postcodes: str = ""  # comma-separated outward codes or prefixes, e.g. "SK10,SK11"
+    priorities: str = ""          # one per line
+    phase: str = Phase.inform
+    highest_phase: str = Phase.inform
+    ballot_kind: str = BallotKind.scores
+    score_min: int = 1
+    score_max: int = 5
+    min_picks: int = 0
+    max_picks: int | None = None
+    counting_rule: str = "greedy"
+    vote_status: str = VoteStatus.draft
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def postcode_prefixes(self) -> list[str]:
+        return [p.strip().upper() for p in self.eligible_postcodes.split(",") if p.strip()]
+
+    @property
+    def priority_list(self) -> list[str]:
+        return [line.strip() for line in self.priorities.splitlines() if line.strip()]
+
+    @property
+    def flags(self) -> frozenset[str]:
+        return PHASE_FLAGS[Phase(self.phase)]
+
+    @property
+    def accepts_votes(self) -> bool:
+        return self.vote_status == VoteStatus.open
+
+    @property
+    def ballot_label(self) -> str:
+        if self.ballot_kind == BallotKind.scores:
+            return f"scores {self.score_min}–{self.score_max}"
+        return "approval within the budget"

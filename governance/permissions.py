@@ -1,0 +1,76 @@
+"""Who may do what. Every staff route names the roles it admits; admins are admitted everywhere."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from core.audit import Actor
+from core.errors import NotAllowed, NotSignedIn
+from core.web import SessionDep
+from governance import repository
+from governance.models import Role, Round, StaffAccount
+
+CHAIR = frozenset({Role.chair})
+RUNS_EVENT_DESK = frozenset({Role.steward, Role.chair, Role.officer})
+MANAGES_PROPOSALS = frozenset({Role.officer, Role.chair})
+SEES_MANAGEMENT = frozenset({Role.chair, Role.officer, Role.steward, Role.scrutiny})
+
+
+def optional_staff(request: Request, session: SessionDep) -> StaffAccount | None:
+    staff_id = request.session.get("staff_id")
+    if staff_id is None:
+        return None
+    staff = session.get(StaffAccount, staff_id)
+    return staff if staff is not None and staff.active else None
+
+
+def require_staff(staff: Annotated[StaffAccount | None, Depends(optional_staff)]) -> StaffAccount:
+    if staff is None:
+        raise NotSignedIn("Sign in to continue.")
+    return staff
+
+
+CurrentStaff = Annotated[StaffAccount, Depends(require_staff)]
+MaybeStaff = Annotated[StaffAccount | None, Depends(optional_staff)]
+
+
+def actor_for(staff: StaffAccount, role: str) -> Actor:
+    return Actor(role=role, ref=f"staff:{staff.id}")
+
+
+def role_on_round(session: Session, staff: StaffAccount, voting_round: Round, allowed: frozenset[str]) -> str:
+    """The role under which `staff` may act on this round, or NotAllowed."""
+    roles = repository.roles_in(session, staff.id, voting_round.partnership_id)
+    for role in (Role.chair, Role.officer, Role.steward, Role.scrutiny, Role.member):
+        if role in roles and role in allowed:
+            return str(role)
+    if staff.is_admin:
+        return "admin"
+    needed = " or ".join(sorted(allowed))
+    raise NotAllowed(f"Only a {needed} of this round's partnership can do this.")
+
+
+def require_round_role(session: Session, staff: StaffAccount, round_id: int,
+                       allowed: frozenset[str]) -> tuple[Round, Actor]:
+    voting_round = repository.get_round(session, round_id)
+    role = role_on_round(session, staff, voting_round, allowed)
+    return voting_round, actor_for(staff, role)
+
+
+def require_partnership_role(session: Session, staff: StaffAccount, partnership_id: int,
+                             allowed: frozenset[str]) -> Actor:
+    repository.get_partnership(session, partnership_id)
+    roles = repository.roles_in(session, staff.id, partnership_id) & allowed
+    if roles:
+        return actor_for(staff, sorted(roles)[0])
+    if staff.is_admin:
+        return actor_for(staff, "admin")
+    raise NotAllowed(f"Only a {' or '.join(sorted(allowed))} of this partnership can do this.")
+
+
+def rounds_for_staff(session: Session, staff: StaffAccount, allowed: frozenset[str]) -> list[Round]:
+    if staff.is_admin:
+        return repository.list_rounds(session)
+    partnership_ids = {m.partnership_id for m in repository.memberships_of(session, staff.id) if m.role in allowed}
+    return [r for r in repository.list_rounds(session) if r.partnership_id in partnership_ids]

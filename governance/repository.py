@@ -1,0 +1,52 @@
+"""Every governance query."""
+
+from sqlmodel import Session, select
+
+from core.errors import NotFound
+from governance.models import Membership, Partnership, Round, StaffAccount, VoteStatus
+
+
+def get_round(session: Session, round_id: int, *, for_update: bool = False) -> Round:
+    statement = select(Round).where(Round.id == round_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = session.exec(statement).first()
+    if found is None:
+        raise NotFound(f"There is no round {round_id}.")
+    return found
+
+
+def get_partnership(session: Session, partnership_id: int) -> Partnership:
+    found = session.get(Partnership, partnership_id)
+    if found is None:
+        raise NotFound(f"There is no partnership {partnership_id}.")
+    return found
+
+
+def list_partnerships(session: Session) -> list[Partnership]:
+    return list(session.exec(select(Partnership).order_by(Partnership.name)))
+
+
+def list_rounds(session: Session, partnership_id: int | None = None) -> list[Round]:
+    statement = select(Round).order_by(Round.created_at.desc(), Round.id.desc())
+    if partnership_id is not None:
+        statement = statement.where(Round.partnership_id == partnership_id)
+    return list(session.exec(statement))
+
+
+def open_rounds(session: Session) -> list[Round]:
+    return list(session.exec(select(Round).where(Round.vote_status == VoteStatus.open).order_by(Round.id)))
+
+
+def staff_by_username(session: Session, username: str) -> StaffAccount | None:
+    return session.exec(select(StaffAccount).where(StaffAccount.username == username)).first()
+
+
+def roles_in(session: Session, staff_id: int, partnership_id: int) -> set[str]:
+    rows = session.exec(select(Membership.role).where(
+        Membership.staff_id == staff_id, Membership.partnership_id == partnership_id))
+    return set(rows)
+
+
+def memberships_of(session: Session, staff_id: int) -> list[Membership]:
+    return list(session.exec(select(Membership).where(Membership.staff_id == staff_id)))

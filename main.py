@@ -1,0 +1,190 @@
+"""Common Purse: the web application and the command line.
+
+    python main.py serve [--host 127.0.0.1 --port 8000 --workers 1]
+    python main.py demo
+    python main.py passes issue --round ID --count N [--json]
+    python main.py round open|close|publish ID
+    python main.py audit verify [--database-url URL]
+    python main.py tally FILE.pb --rule {greedy,mes,phragmen} [--satisfaction ...] [--completion] --json
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from core.bus import InProcessBus
+from core.database import Database, migrate
+from core.errors import install_error_handlers
+from core.settings import PROJECT_ROOT, Settings, get_settings
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    from governance.routes import router as governance_router
+    from proposals.routes import router as proposals_router
+    from voting.api import router as api_router
+    from voting.live import ScreenHub
+    from voting.live import router as live_router
+    from voting.routes import router as voting_router
+
+    settings = settings or get_settings()
+    bus = InProcessBus()
+    db = Database(settings.database_url, bus)
+    hub = ScreenHub(db)
+    bus.subscribe(hub.on_event)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if run_migrations:
+            await asyncio.to_thread(migrate, settings.database_url)
+        bus.attach(asyncio.get_running_loop())
+        yield
+        db.dispose()
+
+    app = FastAPI(title="Common Purse", version="0.1.0", lifespan=lifespan,
+                  description="Participatory budgeting for neighbourhood partnerships.")
+    app.state.db = db
+    app.state.bus = bus
+    app.state.screen_hub = hub
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="cp_session",
+                       same_site="lax", https_only=settings.session_cookie_secure, max_age=12 * 3600)
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+
+    @app.get("/healthz", tags=["health"])
+    def healthz():
+        return {"status": "ok"}
+
+    for router in (governance_router, proposals_router, voting_router, live_router, api_router):
+        app.include_router(router)
+    return app
+
+
+# --- command line ----------------------------------------------------------------------------
+
+def _database(args) -> Database:
+    url = getattr(args, "database_url", None) or get_settings().database_url
+    migrate(url)
+    return Database(url)
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    migrate(get_settings().database_url)
+    uvicorn.run("main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=True)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from voting.demo import seed_demo
+
+    db = _database(args)
+    with db.session(write=True) as session:
+        accounts = seed_demo(session, ballots=args.ballots, force=args.force)
+    if accounts is None:
+        print("The demo is already there; nothing changed (use --force to add another copy).")
+        return 0
+    print("Demo created. Staff sign-in (username / password):")
+    for username, password, role in accounts:
+        print(f"  {username:<10} {password:<22} {role}")
+    return 0
+
+
+def cmd_passes(args) -> int:
+    from core.audit import CLI_ACTOR
+    from voting import service
+
+    db = _database(args)
+    with db.session(write=True) as session:
+        issued = service.issue_passes(session, CLI_ACTOR, round_id=args.round, count=args.count)
+    codes = [p.code for p in issued]
+    print(json.dumps({"round": args.round, "passes": codes}) if args.json else "\n".join(codes))
+    return 0
+
+
+def cmd_round(args) -> int:
+    from core.audit import CLI_ACTOR
+    from voting import service
+
+    step = {"open": service.open_vote, "close": service.close_vote, "publish": service.publish_results}[args.step]
+    db = _database(args)
+    with db.session(write=True) as session:
+        step(session, CLI_ACTOR, args.round_id)
+    print(f"round {args.round_id}: {args.step} done")
+    return 0
+
+
+def cmd_audit_verify(args) -> int:
+    from core.audit import public_key_hex, signing_key, verify_chain
+    from voting.verification import verify_ballot_box
+
+    db = _database(args)
+    with db.session() as session:
+        report = verify_chain(session, trusted_key=public_key_hex(signing_key()))
+        problem = report.problem if not report.ok else verify_ballot_box(session)
+    if problem:
+        print(f"FAILED: {problem}", file=sys.stderr)
+        return 1
+    print(f"OK: {report.entries} entries, {report.checkpoints} signed checkpoints, head {report.head_hash}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="main.py", description="Common Purse")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the web server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(run=cmd_serve)
+
+    demo = commands.add_parser("demo", help="create and seed the demo database")
+    demo.add_argument("--ballots", type=int, default=0, help="simulated ballots to cast on the demo round")
+    demo.add_argument("--force", action="store_true")
+    demo.set_defaults(run=cmd_demo)
+
+    passes = commands.add_parser("passes", help="voter passes").add_subparsers(dest="action", required=True)
+    issue = passes.add_parser("issue", help="issue single-use passes for printing or the desk")
+    issue.add_argument("--round", type=int, required=True)
+    issue.add_argument("--count", type=int, required=True)
+    issue.add_argument("--json", action="store_true")
+    issue.set_defaults(run=cmd_passes)
+
+    round_cmd = commands.add_parser("round", help="the chair's steps")
+    round_cmd.add_argument("step", choices=["open", "close", "publish"])
+    round_cmd.add_argument("round_id", type=int)
+    round_cmd.set_defaults(run=cmd_round)
+
+    audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
+    verify = audit.add_parser("verify", help="re-walk the chain, the checkpoints and every count")
+    verify.add_argument("--database-url")
+    verify.set_defaults(run=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from core.errors import PlatformError
+
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["tally"]:
+        from voting.tally_command import run
+
+        return run(argv[1:])
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except PlatformError as error:
+        print(f"error: {error.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Proposals residents and officers put forward for a round's budget."""

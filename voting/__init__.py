@@ -1,0 +1,1 @@
+"""Voting: passes (the register), ballots (the ballot box), counting and results."""

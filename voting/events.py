@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class VotingEvent(StrEnum):
+    vote_opened = "vote.opened"
+    vote_closed = "vote.closed"
+    results_published = "results.published"
+    pass_issued = "pass.issued"
+    passes_issued = "passes.issued"
+    ballot_cast = "ballot.cast"
