@@ -1,0 +1,339 @@
+"""The Method of Equal Shares (MES), as pabutools 1.2.3 computes it.
+
+Every voter starts with an equal share of the budget. A project can be bought only by its
+supporters, each paying in proportion to their satisfaction with it: a supporter with satisfaction
+``u`` pays ``rho * u`` or, if that is more than they have left, everything they have left. Each round
+funds the project with the smallest ``rho`` (it costs its supporters least per unit of satisfaction),
+ties broken by ascending project id as a string. Counting ends when no project can be paid for by its
+supporters. Projects that nobody is satisfied with are never candidates; free projects that somebody
+is satisfied with are funded up front.
+
+``increment=1`` is pabutools' ``voter_budget_increment=1`` ("add1"): rerun MES with every voter's
+share raised by 1 (in money) until the outcome is exhaustive (no further candidate fits), or until
+the outcome would overspend, in which case the last affordable outcome stands.
+
+Exactness
+---------
+The state of MES after ``t`` rounds is fully determined by the exact ``rho`` of the ``t`` funded
+projects: a voter's budget is ``max(0, share - sum(rho_j * u_j))`` over the funded projects they
+support. Two implementations share that model:
+
+* :func:`run_exact` uses ints and Fractions throughout. It is the reference and is used for small
+  elections.
+* :class:`FastMES` uses numpy floats to decide each round and keeps a conservative error bound on every
+  number it compares. Whenever two candidates are closer than that bound (a tie or near-tie), or a
+  project's supporters have almost exactly its cost left, it replays the funded projects in exact
+  arithmetic, settles the round with Fractions, and continues in floats from the exact budgets. A float
+  therefore never decides a close call; it only decides rounds whose winner is clear by a margin many
+  orders of magnitude above the rounding error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from voting.rules.election import Number, Tally
+
+SMALL = 20_000  # supporter entries below which the exact implementation is fast enough
+DEBUG = False
+
+
+def utilities(t: Tally, sat: str) -> list[list[tuple[int, int, Number]]]:
+    """Per project: the groups with positive satisfaction as (group, weight, satisfaction)."""
+    per: list[list[tuple[int, int, Number]]] = [[] for _ in t.names]
+    costs = t.costs
+    for g, (weight, items) in enumerate(t.groups):
+        for i, points in items:
+            if points <= 0:
+                continue
+            # approval: Cost_Sat or Cardinality_Sat; points: Additive_Cardinal_Sat
+            u = (costs[i] if sat == "cost" else 1) if t.kind == "approval" else points
+            if u > 0:
+                per[i].append((g, weight, u))
+    return per
+
+
+@dataclass
+class MESResult:
+    selected: list[int]  # including the projects funded up front
+    budgets: list[float]  # per group, what voters had left at the end
+    share: Number  # per-voter share used by the returned outcome
+    candidates: list[int]
+    rounds: int = 0  # add1: how many MES runs
+    exact_rounds: int = 0  # rounds settled in exact arithmetic
+
+
+def _exact_rho(cost: Number, sup: list[tuple[int, int, Number]], b: list) -> Fraction:
+    """Smallest rho with sum(w * min(b_g, rho * u)) >= cost; the caller checked affordability."""
+    rich = sup
+    paid = 0
+    denom = sum(w * u for _, w, u in sup)
+    while True:
+        rho = Fraction(cost - paid) / denom
+        still = []
+        for item in rich:
+            g, w, u = item
+            if b[g] < rho * u:
+                paid += w * b[g]
+                denom -= w * u
+            else:
+                still.append(item)
+        if len(still) == len(rich):
+            return rho
+        rich = still
+
+
+def _pay(sup, b, rho) -> None:
+    for g, _, u in sup:
+        share = rho * u
+        bg = b[g]
+        b[g] = bg - share if bg > share else 0
+
+
+def _prepare(t: Tally, sat: str, initial: list[int]):
+    per = utilities(t, sat)
+    chosen = set(initial)
+    up_front = []
+    cands = []
+    total_sat = {}
+    for i in range(len(t.names)):
+        if i in chosen or not per[i]:
+            continue
+        total = sum(w * u for _, w, u in per[i])
+        if total <= 0:
+            continue
+        if t.costs[i] > 0:
+            cands.append(i)
+            total_sat[i] = total
+        else:
+            up_front.append(i)
+    return per, list(initial) + up_front, cands, total_sat
+
+
+def run_exact(t: Tally, per, start: list[int], cands: list[int], total_sat, share: Number):
+    """One MES run in exact arithmetic. Returns (selected, budgets)."""
+    b: list = [Fraction(share)] * len(t.groups)
+    costs = t.costs
+    stored = {p: Fraction(costs[p], total_sat[p]) for p in cands}
+    remaining = set(cands)
+    selected = list(start)
+    while remaining:
+        best = None
+        ties: list[int] = []
+        for p in sorted(remaining, key=lambda q: (stored[q], q)):
+            if best is not None and stored[p] > best:
+                break
+            sup = per[p]
+            if sum(w * b[g] for g, w, _ in sup) < costs[p]:
+                remaining.discard(p)
+                continue
+            rho = _exact_rho(costs[p], sup, b)
+            stored[p] = rho
+            if best is None or rho < best:
+                best, ties = rho, [p]
+            elif rho == best:
+                ties.append(p)
+        if not ties:
+            break
+        winner = min(ties)
+        selected.append(winner)
+        remaining.discard(winner)
+        _pay(per[winner], b, best)
+    return selected, b
+
+
+class FastMES:
+    """Float-driven MES with exact settlement of every close call (see the module docstring)."""
+
+    def __init__(self, t: Tally, per, start: list[int], cands: list[int], total_sat) -> None:
+        import numpy as np
+
+        self.np = np
+        self.t = t
+        self.per = per
+        self.start = start
+        self.cands = cands
+        self.total_sat = total_sat
+        self.G = len(t.groups)
+        self.idx = {}
+        self.u = {}
+        self.w = {}
+        self.wu = {}
+        self.wu_total = {}
+        self.costf = {}
+        for p in cands:
+            sup = per[p]
+            self.idx[p] = np.fromiter((g for g, _, _ in sup), dtype=np.int64, count=len(sup))
+            self.w[p] = np.fromiter((w for _, w, _ in sup), dtype=np.float64, count=len(sup))
+            self.u[p] = np.fromiter((float(u) for _, _, u in sup), dtype=np.float64, count=len(sup))
+            self.wu[p] = self.w[p] * self.u[p]
+            self.wu_total[p] = float(self.wu[p].sum())
+            self.costf[p] = float(t.costs[p])
+        self.exact_rounds = 0
+
+    def run(self, share: Number) -> tuple[list[int], list[float]]:
+        np = self.np
+        t = self.t
+        costs = t.costs
+        bf = np.full(self.G, float(share))
+        exact: list | None = None
+        applied = 0
+        # stored lower bounds of rho (rho only grows as budgets shrink)
+        lo = {p: float(Fraction(costs[p], self.total_sat[p])) * (1 - 1e-12) for p in self.cands}
+        remaining = set(self.cands)
+        sel: list[int] = []
+        rhos: list[float] = []
+        rounds = 0
+
+        def catch_up():
+            nonlocal exact, applied, bf
+            if exact is None:
+                exact = [Fraction(share)] * self.G
+            if applied < len(sel):
+                for j in range(applied, len(sel)):
+                    p = sel[j]
+                    rho = _exact_rho(costs[p], self.per[p], exact)
+                    _pay(self.per[p], exact, rho)
+                applied = len(sel)
+                bf = np.fromiter((float(x) for x in exact), dtype=np.float64, count=self.G)
+
+        while remaining:
+            rounds += 1
+            eps = 2.3e-16 * (rounds + 16)
+            best_hi = float("inf")
+            fresh: dict[int, tuple[float, float, float]] = {}
+            uncertain: list[int] = []
+            for p in sorted(remaining, key=lambda q: (lo[q], q)):
+                if lo[p] > best_hi:
+                    break
+                idx = self.idx[p]
+                bb = bf[idx]
+                wb = self.w[p] * bb
+                avail = float(wb.sum())
+                cost = self.costf[p]
+                margin = 1000 * eps * (len(idx) + 1) * (avail + cost) + 1e-9 * cost
+                if avail < cost - margin:
+                    remaining.discard(p)
+                    continue
+                if avail <= cost + margin:
+                    uncertain.append(p)
+                    continue
+                u = self.u[p]
+                wu = self.wu[p]
+                r = bb / u
+                rho = cost / self.wu_total[p]
+                capped_sum = 0.0
+                ncap = 0
+                ok = True
+                while True:
+                    capped = r < rho
+                    k = int(np.count_nonzero(capped))
+                    if k == ncap:
+                        break
+                    ncap = k
+                    capped_sum = float(wb[capped].sum())
+                    denom = float(wu[~capped].sum())
+                    if denom <= 0 or capped_sum >= cost:
+                        ok = False
+                        break
+                    rho = (cost - capped_sum) / denom
+                if not ok:
+                    uncertain.append(p)
+                    continue
+                rel = 1000 * eps * (len(idx) + 1) * (cost + capped_sum + avail) / (cost - capped_sum) + 1e-10
+                p_lo, p_hi = rho * (1 - rel), rho * (1 + rel)
+                lo[p] = max(lo[p], p_lo)
+                fresh[p] = (rho, p_lo, p_hi)
+                if p_hi < best_hi:
+                    best_hi = p_hi
+            if not fresh and not uncertain:
+                break
+            near = [p for p, (_, p_lo, _) in fresh.items() if p_lo <= best_hi]
+            if len(near) == 1 and not uncertain:
+                p = near[0]
+                rho = fresh[p][0]
+                idx = self.idx[p]
+                bb = bf[idx]
+                bf[idx] = np.maximum(bb - rho * self.u[p], 0.0)
+                sel.append(p)
+                rhos.append(rho)
+                remaining.discard(p)
+                continue
+            # close call: settle this round exactly
+            if DEBUG:
+                print("close", near, uncertain, {q: fresh[q] for q in near})
+            self.exact_rounds += 1
+            catch_up()
+            settled: dict[int, Fraction] = {}
+            for p in near + uncertain:
+                sup = self.per[p]
+                if sum(w * exact[g] for g, w, _ in sup) < costs[p]:
+                    remaining.discard(p)
+                    continue
+                settled[p] = _exact_rho(costs[p], sup, exact)
+            if not settled:
+                if fresh:
+                    raise AssertionError("MES: a clearly affordable project became unaffordable")
+                continue  # the uncertain ones were unaffordable; the round is repeated without them
+            best = min(settled.values())
+            p = min(q for q, v in settled.items() if v == best)
+            for q, v in settled.items():
+                lo[q] = max(lo[q], float(v) * (1 - 1e-12))
+            sel.append(p)
+            remaining.discard(p)
+            _pay(self.per[p], exact, best)
+            applied += 1
+            idx = self.idx[p]
+            settled_budgets = (float(exact[g]) for g, _, _ in self.per[p])
+            bf[idx] = np.fromiter(settled_budgets, dtype=np.float64, count=len(idx))
+        return self.start + sel, bf.tolist()
+
+
+def method_of_equal_shares(
+    t: Tally,
+    sat: str = "cost",
+    increment: Number | None = None,
+    initial: list[int] | None = None,
+    exact: bool | None = None,
+) -> MESResult:
+    """MES on a tally; ``increment=1`` gives pabutools' add1 variant."""
+    per, start, cands, total_sat = _prepare(t, sat, list(initial or []))
+    n = t.num_voters
+    if n == 0:
+        return MESResult(list(initial or []), [], 0, cands)
+    if exact is None:
+        exact = sum(len(per[p]) for p in cands) < SMALL
+    engine = None if exact else FastMES(t, per, start, cands, total_sat)
+
+    def run(share):
+        if engine is None:
+            sel, b = run_exact(t, per, start, cands, total_sat, share)
+            return sel, [float(x) for x in b]
+        return engine.run(share)
+
+    share = Fraction(t.budget, n)
+    selected, budgets = run(share)
+    runs = 1
+    if increment is not None:
+        prev = (list(start), [float(share)] * len(t.groups), share)
+        while True:
+            spent = sum(t.costs[p] for p in selected)
+            if spent > t.budget:
+                selected, budgets, share = prev
+                break
+            chosen = set(selected)
+            if all(spent + t.costs[p] > t.budget for p in cands if p not in chosen):
+                break
+            prev = (selected, budgets, share)
+            share += increment
+            selected, budgets = run(share)
+            runs += 1
+    return MESResult(
+        selected=selected,
+        budgets=budgets,
+        share=share,
+        candidates=cands,
+        rounds=runs,
+        exact_rounds=engine.exact_rounds if engine else 0,
+    )
