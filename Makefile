@@ -1,0 +1,40 @@
+# Common Purse. `make run` and `make test` are the whole quick start.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+DATABASE_URL ?= sqlite:///$(CURDIR)/var/common-purse.db
+export DATABASE_URL
+
+.PHONY: run test test-slow test-fast lint bench setup clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Set up, migrate, seed the demo if the database is new, and serve on 127.0.0.1:8000.
+run: $(STAMP)
+	$(PY) main.py demo
+	$(PY) main.py serve --host 127.0.0.1 --port 8000
+
+# Everything but the long pabutools comparisons on the big real files (see test-slow).
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow tests/rules
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+
+bench: $(STAMP)
+	$(PY) bench/tally.py --quick
+
+clean:
+	rm -rf var .pytest_cache

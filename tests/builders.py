@@ -1,0 +1,82 @@
+"""Typed builders with visible defaults: `a_round(session, budget=100_000, ballot="scores")`."""
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from core.audit import CLI_ACTOR
+from governance import service as governance_service
+from governance.models import BallotKind, Partnership, Phase, Role, Round, StaffAccount
+from governance.service import BallotSettings
+from proposals import service as proposals_service
+from proposals.models import Proposal
+from voting import service as voting_service
+
+PASSWORD = "correct horse battery staple"
+
+
+def a_partnership(session: Session, name: str = "Macclesfield Neighbourhood Partnership",
+                  slug: str = "macclesfield") -> Partnership:
+    return governance_service.create_partnership(session, CLI_ACTOR, name=name, slug=slug, area="SK10, SK11")
+
+
+def a_staff_member(session: Session, partnership: Partnership | None, role: Role | None, username: str,
+                   is_admin: bool = False) -> StaffAccount:
+    staff = governance_service.create_staff(session, CLI_ACTOR, username=username, display_name=username.title(),
+                                            password=PASSWORD, is_admin=is_admin)
+    if partnership is not None and role is not None:
+        governance_service.add_member(session, CLI_ACTOR, partnership_id=partnership.id, staff_id=staff.id, role=role)
+    return staff
+
+
+def a_round(session: Session, partnership: Partnership, *, budget: int = 100_000, ballot: str = "scores",
+            score_max: int = 5, max_picks: int | None = None, min_picks: int = 0,
+            costs: tuple[int, ...] = (60_000, 30_000, 20_000, 10_000),
+            postcodes: str = "SK10, SK11", title: str = "Community Fund 2026") -> Round:
+    settings = BallotSettings(ballot_kind=BallotKind(ballot), score_min=0 if score_max == 10 else 1,
+                              score_max=score_max, min_picks=min_picks, max_picks=max_picks)
+    voting_round = governance_service.create_round(
+        session, CLI_ACTOR, partnership_id=partnership.id, title=title, budget=budget, eligible_postcodes=postcodes,
+        settings=settings, phase=Phase.collaborate)
+    for n, cost in enumerate(costs, start=1):
+        proposals_service.add_proposal(session, CLI_ACTOR, round_id=voting_round.id, title=f"Project {n}",
+                                       cost=cost)
+    return voting_round
+
+
+@dataclass
+class PBDay:
+    """A partnership with its chair, steward and officer, and a round with proposals."""
+
+    partnership: Partnership
+    chair: StaffAccount
+    steward: StaffAccount
+    officer: StaffAccount
+    scrutiny: StaffAccount
+    round: Round
+    proposals: list[Proposal] = field(default_factory=list)
+
+    @property
+    def round_id(self) -> int:
+        return self.round.id
+
+
+def a_pb_day(db, *, open_vote: bool = True, **round_options) -> PBDay:
+    from proposals import repository as proposals_repo
+
+    with db.session(write=True) as session:
+        partnership = a_partnership(session)
+        chair = a_staff_member(session, partnership, Role.chair, "chair")
+        steward = a_staff_member(session, partnership, Role.steward, "steward")
+        officer = a_staff_member(session, partnership, Role.officer, "officer")
+        scrutiny = a_staff_member(session, partnership, Role.scrutiny, "scrutiny")
+        voting_round = a_round(session, partnership, **round_options)
+        if open_vote:
+            voting_service.open_vote(session, CLI_ACTOR, voting_round.id)
+        proposals = proposals_repo.on_ballot(session, voting_round.id)
+    return PBDay(partnership, chair, steward, officer, scrutiny, voting_round, proposals)
+
+
+def passes_for(db, round_id: int, count: int = 1) -> list[str]:
+    with db.session(write=True) as session:
+        return [p.code for p in voting_service.issue_passes(session, CLI_ACTOR, round_id=round_id, count=count)]
