@@ -80,3 +80,18 @@ def a_pb_day(db, *, open_vote: bool = True, **round_options) -> PBDay:
 def passes_for(db, round_id: int, count: int = 1) -> list[str]:
     with db.session(write=True) as session:
         return [p.code for p in voting_service.issue_passes(session, CLI_ACTOR, round_id=round_id, count=count)]
+
+
+def csrf_from(html: str) -> str:
+    marker = 'name="csrf_token" value="'
+    start = html.index(marker) + len(marker)
+    return html[start : html.index('"', start)]
+
+
+def sign_in(client, username: str, password: str = PASSWORD) -> str:
+    """Sign a staff member in through the login form; returns the form token for later posts."""
+    token = csrf_from(client.get("/login").text)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token,
+                                           "next": "/manage"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return csrf_from(client.get("/manage").text)

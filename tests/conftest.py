@@ -23,9 +23,13 @@ import pytest  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from fastapi.testclient import TestClient  # noqa: E402
 
+import core.security  # noqa: E402
 from core.bus import InProcessBus  # noqa: E402
 from core.database import Database, migrate  # noqa: E402
 from core.settings import Settings  # noqa: E402
+
+# Production-strength argon2 costs a tenth of a second per staff account; tests make hundreds.
+core.security._hasher = core.security.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 ADMIN_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TEST_DATABASE = "common_purse_test"
@@ -123,7 +127,7 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    ws="websockets"))
+                                                    ws="websockets-sansio"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> "LiveServer":

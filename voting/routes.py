@@ -140,7 +140,7 @@ def cast_with_replay(db, *, round_id: int | None, code: str, choices: BallotChoi
     for the pass, answer with that request's receipt rather than 'already used'."""
     if round_id is None:
         with db.session() as session:
-            round_id = service.check_pass(session, code)[0].id
+            round_id = service.find_pass(session, code).round_id
     try:
         with db.session(write=True) as session:
             return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,

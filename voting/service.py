@@ -95,14 +95,19 @@ def issue_passes(session: Session, actor: Actor, *, round_id: int, count: int) -
     return issued
 
 
-def check_pass(session: Session, code: str) -> tuple[Round, VoterPass]:
-    """The pass a kiosk was given: known, unused, for a round that is open."""
+def find_pass(session: Session, code: str) -> VoterPass:
     normalised = normalise_code(code)
     if not normalised:
         raise UnknownPass("Enter the code printed on your voter pass.")
     voter_pass = voting_repo.pass_by_code_hash(session, keyed_hash(normalised))
     if voter_pass is None:
         raise UnknownPass("We do not recognise this pass code. Check it and try again, or ask a steward.")
+    return voter_pass
+
+
+def check_pass(session: Session, code: str) -> tuple[Round, VoterPass]:
+    """The pass a kiosk was given: known, unused, for a round that is open."""
+    voter_pass = find_pass(session, code)
     voting_round = governance_repo.get_round(session, voter_pass.round_id)
     if voting_repo.pass_is_used(session, voter_pass.id):
         raise PassAlreadyUsed("This pass has already been used.")
