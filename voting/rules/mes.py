@@ -22,10 +22,13 @@ support. Two implementations share that model:
   elections.
 * :class:`FastMES` uses numpy floats to decide each round and keeps a conservative error bound on every
   number it compares. Whenever two candidates are closer than that bound (a tie or near-tie), or a
-  project's supporters have almost exactly its cost left, it replays the funded projects in exact
-  arithmetic, settles the round with Fractions, and continues in floats from the exact budgets. A float
-  therefore never decides a close call; it only decides rounds whose winner is clear by a margin many
-  orders of magnitude above the rounding error.
+  project's supporters have almost exactly its cost left, the round is settled in exact arithmetic:
+  the exact budgets of the candidates' supporters are rebuilt from the formula above, computing the
+  exact ``rho`` of earlier funded projects on demand (memoised). When the float computation shows that
+  no supporter of a tied candidate is anywhere near their limit, its exact ``rho`` is simply
+  ``cost / total satisfaction`` and no budgets are needed. A float therefore never decides a close
+  call; it only decides rounds whose winner is clear by a margin many orders of magnitude above the
+  rounding error.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from fractions import Fraction
 
 from voting.rules.election import Number, Tally
 
-SMALL = 20_000  # supporter entries below which the exact implementation is fast enough
+SMALL = 0  # supporter entries below which run_exact is used by default (the fast path settles ties exactly anyway)
 DEBUG = False
 
 
@@ -171,32 +174,43 @@ class FastMES:
             self.wu_total[p] = float(self.wu[p].sum())
             self.costf[p] = float(t.costs[p])
         self.exact_rounds = 0
+        self.ballot_u: list[list[tuple[int, Number]]] = [[] for _ in range(self.G)]
+        for p in cands:
+            for g, _, u in per[p]:
+                self.ballot_u[g].append((p, u))
 
     def run(self, share: Number) -> tuple[list[int], list[float]]:
         np = self.np
         t = self.t
         costs = t.costs
         bf = np.full(self.G, float(share))
-        exact: list | None = None
-        applied = 0
+        share = Fraction(share)
         # stored lower bounds of rho (rho only grows as budgets shrink)
         lo = {p: float(Fraction(costs[p], self.total_sat[p])) * (1 - 1e-12) for p in self.cands}
         remaining = set(self.cands)
         sel: list[int] = []
-        rhos: list[float] = []
         rounds = 0
+        # exact state, computed lazily: a group's budget before round r is
+        # max(0, share - sum(rho_j * u_j)) over the projects j it supports that were funded before r
+        pos: dict[int, int] = {}
+        rho_memo: dict[int, Fraction] = {}
+        ballot_u = self.ballot_u
 
-        def catch_up():
-            nonlocal exact, applied, bf
-            if exact is None:
-                exact = [Fraction(share)] * self.G
-            if applied < len(sel):
-                for j in range(applied, len(sel)):
-                    p = sel[j]
-                    rho = _exact_rho(costs[p], self.per[p], exact)
-                    _pay(self.per[p], exact, rho)
-                applied = len(sel)
-                bf = np.fromiter((float(x) for x in exact), dtype=np.float64, count=self.G)
+        def budget_before(g: int, r: int):
+            left = share
+            for q, u in ballot_u[g]:
+                k = pos.get(q)
+                if k is not None and k < r:
+                    left -= exact_rho_of(q) * u
+            return left if left > 0 else 0
+
+        def exact_rho_of(q: int) -> Fraction:
+            value = rho_memo.get(q)
+            if value is None:
+                r = pos[q]
+                b = {g: budget_before(g, r) for g, _, _ in self.per[q]}
+                value = rho_memo[q] = _exact_rho(costs[q], self.per[q], b)
+            return value
 
         while remaining:
             rounds += 1
@@ -204,6 +218,7 @@ class FastMES:
             best_hi = float("inf")
             fresh: dict[int, tuple[float, float, float]] = {}
             uncertain: list[int] = []
+            clean: set[int] = set()
             for p in sorted(remaining, key=lambda q: (lo[q], q)):
                 if lo[p] > best_hi:
                     break
@@ -243,6 +258,8 @@ class FastMES:
                     continue
                 rel = 1000 * eps * (len(idx) + 1) * (cost + capped_sum + avail) / (cost - capped_sum) + 1e-10
                 p_lo, p_hi = rho * (1 - rel), rho * (1 + rel)
+                if ncap == 0 and float(r.min()) > p_hi * (1 + 1e-9):
+                    clean.add(p)  # nobody is near their limit: exactly rho = cost / total satisfaction
                 lo[p] = max(lo[p], p_lo)
                 fresh[p] = (rho, p_lo, p_hi)
                 if p_hi < best_hi:
@@ -256,22 +273,28 @@ class FastMES:
                 idx = self.idx[p]
                 bb = bf[idx]
                 bf[idx] = np.maximum(bb - rho * self.u[p], 0.0)
+                pos[p] = len(sel)
                 sel.append(p)
-                rhos.append(rho)
                 remaining.discard(p)
                 continue
             # close call: settle this round exactly
             if DEBUG:
                 print("close", near, uncertain, {q: fresh[q] for q in near})
             self.exact_rounds += 1
-            catch_up()
+            r = len(sel)
             settled: dict[int, Fraction] = {}
+            before: dict[int, dict] = {}
             for p in near + uncertain:
                 sup = self.per[p]
-                if sum(w * exact[g] for g, w, _ in sup) < costs[p]:
+                if p in clean:
+                    settled[p] = Fraction(costs[p], self.total_sat[p])
+                    continue
+                b = {g: budget_before(g, r) for g, _, _ in sup}
+                if sum(w * b[g] for g, w, _ in sup) < costs[p]:
                     remaining.discard(p)
                     continue
-                settled[p] = _exact_rho(costs[p], sup, exact)
+                settled[p] = _exact_rho(costs[p], sup, b)
+                before[p] = b
             if not settled:
                 if fresh:
                     raise AssertionError("MES: a clearly affordable project became unaffordable")
@@ -280,13 +303,18 @@ class FastMES:
             p = min(q for q, v in settled.items() if v == best)
             for q, v in settled.items():
                 lo[q] = max(lo[q], float(v) * (1 - 1e-12))
+            pos[p] = r
+            rho_memo[p] = best
             sel.append(p)
             remaining.discard(p)
-            _pay(self.per[p], exact, best)
-            applied += 1
-            idx = self.idx[p]
-            settled_budgets = (float(exact[g]) for g, _, _ in self.per[p])
-            bf[idx] = np.fromiter(settled_budgets, dtype=np.float64, count=len(idx))
+            if p in before:
+                b = before[p]
+                for g, _, u in self.per[p]:
+                    pay = best * u
+                    bf[g] = float(b[g] - pay) if b[g] > pay else 0.0
+            else:  # clean: every supporter pays rho * u and keeps a clear positive remainder
+                idx = self.idx[p]
+                bf[idx] = np.maximum(bf[idx] - float(best) * self.u[p], 0.0)
         return self.start + sel, bf.tolist()
 
 
