@@ -1,12 +1,12 @@
 """Alembic environment: the URL comes from the caller (core.database.migrate) or settings."""
 
+from alembic import context
 from sqlmodel import SQLModel
 
 import core.audit  # noqa: F401  (tables register on SQLModel.metadata)
 import governance.models  # noqa: F401
 import proposals.models  # noqa: F401
 import voting.models  # noqa: F401
-from alembic import context
 from core.database import create_engine_for, normalise_url
 from core.settings import get_settings
 

@@ -11,7 +11,6 @@ catches them.
 
 import sqlalchemy as sa
 import sqlmodel
-
 from alembic import op
 
 revision = '0001'

@@ -1,0 +1,122 @@
+"""A round's life on the engagement arc, and the storage promises it rests on."""
+
+import pytest
+import sqlalchemy as sa
+
+from core.audit import CLI_ACTOR
+from core.errors import Conflict, InvalidInput
+from governance import service as governance_service
+from governance.models import PHASE_FLAGS, BallotKind, Phase
+from governance.service import BallotSettings
+from tests.builders import a_pb_day
+from voting import service as voting_service
+
+
+class TestBallotSettings:
+    def test_the_chair_can_change_the_ballot_before_voting_opens(self, db):
+        day = a_pb_day(db, open_vote=False)
+
+        with db.session(write=True) as session:
+            changed = governance_service.change_ballot_settings(
+                session, CLI_ACTOR, day.round_id, BallotSettings(ballot_kind=BallotKind.approval, max_picks=3))
+
+        assert changed.ballot_kind == "approval" and changed.max_picks == 3
+
+    def test_the_ballot_cannot_change_once_voting_has_opened(self, db):
+        day = a_pb_day(db)
+
+        with pytest.raises(Conflict, match="cannot change once voting has opened"), db.session(write=True) as session:
+            governance_service.change_ballot_settings(session, CLI_ACTOR, day.round_id,
+                                                      BallotSettings(score_max=10, score_min=0))
+
+    @pytest.mark.parametrize("settings, message", [
+        (BallotSettings(score_min=5, score_max=5), "lower to a higher"),
+        (BallotSettings(score_min=0, score_max=11), "between 0 and 10"),
+        (BallotSettings(ballot_kind=BallotKind.approval, max_picks=0), "at least one"),
+    ])
+    def test_impossible_settings_are_refused(self, db, settings, message):
+        day = a_pb_day(db, open_vote=False)
+
+        with pytest.raises(InvalidInput, match=message), db.session(write=True) as session:
+            governance_service.change_ballot_settings(session, CLI_ACTOR, day.round_id, settings)
+
+
+class TestTheArc:
+    def test_opening_the_vote_moves_the_round_to_empower_and_results_to_deliver(self, db):
+        day = a_pb_day(db, open_vote=False)
+        assert day.round.phase == Phase.collaborate
+
+        with db.session(write=True) as session:
+            opened = voting_service.open_vote(session, CLI_ACTOR, day.round_id)
+            assert (opened.phase, opened.highest_phase) == ("empower", "empower")
+            assert "vote" in opened.flags
+            voting_service.close_vote(session, CLI_ACTOR, day.round_id)
+            published = voting_service.publish_results(session, CLI_ACTOR, day.round_id)
+
+        with db.session() as session:
+            from governance.repository import get_round
+
+            final = get_round(session, published.round_id)
+        assert (final.phase, final.highest_phase, final.vote_status) == ("deliver", "deliver", "published")
+
+    def test_every_phase_says_what_residents_may_do(self):
+        assert set(PHASE_FLAGS) == set(Phase)
+        assert "submit_proposals" in PHASE_FLAGS[Phase.involve]
+        assert "vote" in PHASE_FLAGS[Phase.empower] and "vote" not in PHASE_FLAGS[Phase.consult]
+
+    def test_a_round_with_no_proposals_cannot_open(self, db):
+        day = a_pb_day(db, open_vote=False, costs=())
+
+        with pytest.raises(Conflict, match="no proposals"), db.session(write=True) as session:
+            voting_service.open_vote(session, CLI_ACTOR, day.round_id)
+
+
+class TestStorage:
+    @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+    def test_sqlite_runs_in_wal_mode_and_syncs_every_commit(self, db):
+        with db.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+    def test_a_failed_command_leaves_no_trace(self, db):
+        day = a_pb_day(db)
+        with db.session() as session:
+            before = session.exec(sa.text("SELECT COUNT(*) FROM audit_event")).scalar_one()
+
+        with pytest.raises(Conflict), db.session(write=True) as session:
+            voting_service.open_vote(session, CLI_ACTOR, day.round_id)  # already open
+
+        with db.session() as session:
+            assert session.exec(sa.text("SELECT COUNT(*) FROM audit_event")).scalar_one() == before
+
+
+class RecordingBus:
+    def __init__(self):
+        self.events = []
+
+    def publish(self, event):
+        self.events.append(event)
+
+    def subscribe(self, subscriber):
+        pass
+
+
+class TestEventsAfterCommit:
+    def test_events_are_published_after_the_commit_and_never_for_a_rollback(self, database_url):
+        from core.database import Database
+
+        bus = RecordingBus()
+        db = Database(database_url, bus)
+        day = a_pb_day(db, open_vote=False)
+        published_while_building = len(bus.events)
+
+        with pytest.raises(RuntimeError), db.session(write=True) as session:
+            voting_service.open_vote(session, CLI_ACTOR, day.round_id)
+            assert len(bus.events) == published_while_building  # not before the commit
+            raise RuntimeError("the request failed after the command")
+        assert len(bus.events) == published_while_building  # rolled back: nothing to tell
+
+        with db.session(write=True) as session:
+            voting_service.open_vote(session, CLI_ACTOR, day.round_id)
+        assert [e.action for e in bus.events[published_while_building:]] == ["round.phase_changed", "vote.opened"]
+        db.dispose()
