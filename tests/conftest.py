@@ -32,7 +32,8 @@ from core.settings import Settings  # noqa: E402
 core.security._hasher = core.security.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 ADMIN_POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-TEST_DATABASE = "common_purse_test"
+# One scratch database per test run, so two runs on one machine never share tables.
+TEST_DATABASE = f"common_purse_test_{os.getpid()}"
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 
 
@@ -53,9 +54,19 @@ def _postgres_url() -> str | None:
     return url
 
 
+def _drop_postgres_database() -> None:
+    admin = sa.create_engine(ADMIN_POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {TEST_DATABASE} WITH (FORCE)"))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> str | None:
-    return _postgres_url()
+def postgres_url() -> Iterator[str | None]:
+    url = _postgres_url()
+    yield url
+    if url is not None:
+        _drop_postgres_database()
 
 
 @pytest.fixture(scope="session")
