@@ -2,18 +2,13 @@
 
 from fastapi.templating import Jinja2Templates
 
+from core.money import money
 from core.settings import PROJECT_ROOT, get_settings
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
 templates.env.globals["site_name"] = get_settings().site_name
 templates.env.globals["htmx_js"] = "/static/htmx-2.0.11.min.js"
 templates.env.globals["htmx_ws_js"] = "/static/htmx-ext-ws-2.0.4.js"
-
-
-def money(amount: int | float, currency: str = "GBP") -> str:
-    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
-    text = f"{amount:,.0f}" if float(amount).is_integer() else f"{amount:,.2f}"
-    return f"{symbol}{text}" if symbol else f"{text} {currency}"
 
 
 templates.env.filters["money"] = money

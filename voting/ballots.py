@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from core.money import money
 from governance.models import BallotKind, Round
 from proposals.models import Proposal
 from voting.errors import InvalidBallot
@@ -13,11 +14,6 @@ class BallotChoices:
 
     approvals: list[int] | None = None
     scores: dict[int, int] | None = None
-
-
-def _money(amount: int, currency: str) -> str:
-    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(currency, "")
-    return f"{symbol}{amount:,}" if symbol else f"{amount:,} {currency}"
 
 
 def validate(voting_round: Round, projects: list[Proposal], choices: BallotChoices) -> dict:
@@ -40,8 +36,8 @@ def validate(voting_round: Round, projects: list[Proposal], choices: BallotChoic
         total = sum(by_id[p].cost for p in picked)
         if total > voting_round.budget:
             raise InvalidBallot(
-                f"Over budget: your choices cost {_money(total, voting_round.currency)}, "
-                f"more than the {_money(voting_round.budget, voting_round.currency)} available.")
+                f"Over budget: your choices cost {money(total, voting_round.currency)}, "
+                f"more than the {money(voting_round.budget, voting_round.currency)} available.")
         return {"approvals": sorted(picked)}
 
     if choices.approvals is not None or choices.scores is None:

@@ -1,23 +1,13 @@
 """Turn a round's ballot box into an election and count it with the round's rule."""
 
 import json
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from core.money import currency_symbol
 from governance.models import BallotKind, Round
 from proposals.models import Proposal
 from voting.rules import Election, count
-
-
-@dataclass(frozen=True)
-class CountedProject:
-    id: int
-    title: str
-    cost: int
-    support: int
-    selected: bool
-    reason: str | None
 
 
 def election_for(voting_round: Round, projects: list[Proposal], ballot_choices: list[str]) -> Election:
@@ -42,8 +32,7 @@ def _plain(value: Any) -> Any:
 def count_round(voting_round: Round, projects: list[Proposal], ballot_choices: list[str]) -> dict:
     """The outcome as stored and published: selected ids in selection order and per-project facts."""
     election = election_for(voting_round, projects, ballot_choices)
-    symbol = {"GBP": "£", "EUR": "€", "USD": "$"}.get(voting_round.currency, "")
-    outcome = count(election, rule=voting_round.counting_rule, currency=symbol)
+    outcome = count(election, rule=voting_round.counting_rule, currency=currency_symbol(voting_round.currency))
     facts = []
     for project in projects:
         fact = outcome.projects[str(project.id)]
