@@ -1,0 +1,88 @@
+"""Browser fixtures: Debian's chromium driven by Playwright (sync API), one context per person.
+
+Never `playwright install`: the tests use /usr/bin/chromium. Without it they skip, unless
+REQUIRE_BROWSER=1 makes its absence a failure. The story runs on SQLite only (the database
+tests elsewhere cover PostgreSQL); override `database_url` here to say so.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.settings import PROJECT_ROOT
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
+
+VIEWPORTS = {
+    "tablet": {"width": 1024, "height": 768},
+    "phone": {"width": 390, "height": 844},
+}
+
+
+def _no_browser(reason: str) -> None:
+    if REQUIRE_BROWSER:
+        pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def database_url(tmp_path, sqlite_template) -> Iterator[str]:
+    """A fresh migrated SQLite file (the browser story does not repeat itself on PostgreSQL)."""
+    path = tmp_path / "test.db"
+    shutil.copy(sqlite_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        _no_browser(f"chromium is not installed at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _no_browser("playwright is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def viewport(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def open_device(browser, viewport, live_server):
+    """`open_device()` is a fresh device (its own cookies) at this test's viewport, pointed at the server."""
+    contexts = []
+
+    def open_device():
+        context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=live_server.url, locale="en-GB")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_device
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot(viewport):
+    """`screenshot(page, step)` saves var/screenshots/{viewport}-{step}.png, the whole page."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, step: str) -> Path:
+        path = SCREENSHOTS / f"{viewport}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
