@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from voting.rules.election import Election, Number
+from voting.rules.election import Election, Number, Tally, _raw_key, tally_from_counts
 
 VOTE_TYPES = {
     "approval": "approval",
@@ -52,13 +53,18 @@ class PabulibError(ValueError):
 
 @dataclass
 class PabulibFile:
-    """A Pabulib election, close to the file: every column kept as text, plus the parsed numbers."""
+    """A Pabulib election, close to the file: every cell kept as text, plus parsed views.
+
+    ``votes`` holds one list of cells per voter, aligned with ``vote_columns`` (kept as text so that
+    writing the file back reproduces every column).
+    """
 
     meta: dict[str, str]
     project_columns: list[str]
     projects: dict[str, dict[str, str]]  # project id -> column -> text (includes project_id and cost)
     vote_columns: list[str]
-    votes: list[dict[str, str]] = field(default_factory=list)  # column -> text, for every voter
+    votes: list[list[str]] = field(default_factory=list)
+    _parsed: dict = field(default_factory=dict, repr=False, compare=False)
 
     # -- parsed views --------------------------------------------------------------------------------
     @property
@@ -77,20 +83,54 @@ class PabulibFile:
     def costs(self) -> dict[str, Number]:
         return {pid: parse_number(row["cost"]) for pid, row in self.projects.items()}
 
-    def ballots(self) -> list:
-        kind = self.kind
-        out = []
-        for row in self.votes:
-            ids = split_ids(row.get("vote", ""))
-            if kind == "approval" or kind == "ranking":
-                out.append(ids)
+    def vote_records(self) -> list[dict[str, str]]:
+        """Each vote as column -> text (missing and ``None`` cells left out)."""
+        cols = self.vote_columns
+        return [{c: _none(v) for c, v in zip(cols, row, strict=False) if _none(v)} for row in self.votes]
+
+    def _keys(self) -> list[tuple[str, str]]:
+        keys = self._parsed.get(None)
+        if keys is None or len(keys) != len(self.votes):
+            keys = self._parsed[None] = self._compute_keys()
+        return keys
+
+    def _compute_keys(self) -> list[tuple[str, str]]:
+        cols = self.vote_columns
+        vi = cols.index("vote")
+        pi = cols.index("points") if "points" in cols else None
+        n_v = vi + 1
+        if pi is None:
+            return [(row[vi] if len(row) >= n_v else "", "") for row in self.votes]
+        n_p = pi + 1
+        return [(row[vi] if len(row) >= n_v else "", row[pi] if len(row) >= n_p else "") for row in self.votes]
+
+    def _ballot(self, key: tuple[str, str]):
+        ballot = self._parsed.get(key)
+        if ballot is None:
+            vote, points = key
+            ids = tuple(split_ids(_none(vote)))
+            if self.kind in ("approval", "ranking"):
+                ballot = ids
             else:
-                points = [parse_number(x) for x in split_ids(row.get("points", ""))]
-                out.append(dict(zip(ids, points, strict=True)))
-        return out
+                values = [parse_number(x) for x in split_ids(_none(points))] if ids else []
+                ballot = dict(zip(ids, values, strict=True))
+            self._parsed[key] = ballot
+        return ballot
+
+    def ballots(self) -> list:
+        parse = self._ballot
+        return [parse(key) for key in self._keys()]
 
     def election(self) -> Election:
         return Election(budget=self.budget, projects=self.costs, kind=self.kind, ballots=self.ballots())
+
+    def tally(self) -> Tally:
+        """The grouped tally straight from the file (faster than ``tally(self.election())``)."""
+        election = Election(budget=self.budget, projects=self.costs, kind=self.kind, ballots=[])
+        raw: Counter = Counter()
+        for key, weight in Counter(self._keys()).items():
+            raw[_raw_key(election.kind, self._ballot(key))] += weight
+        return tally_from_counts(election, raw)
 
     @property
     def real_selected(self) -> set[str] | None:
@@ -98,6 +138,11 @@ class PabulibFile:
         if "selected" not in self.project_columns:
             return None
         return {pid for pid, row in self.projects.items() if row.get("selected", "").strip() == "1"}
+
+
+def _none(text: str) -> str:
+    text = text.strip()
+    return "" if text.lower() == "none" else text
 
 
 def parse_number(text: str) -> Number:
@@ -125,7 +170,7 @@ def loads(text: str, source: str = "") -> PabulibFile:
     project_columns: list[str] = []
     projects: dict[str, dict[str, str]] = {}
     vote_columns: list[str] = []
-    votes: list[dict[str, str]] = []
+    votes: list[list[str]] = []
     section = None
     header: list[str] | None = None
     seen_sections: dict[str, int] = {}
@@ -134,9 +179,9 @@ def loads(text: str, source: str = "") -> PabulibFile:
     try:
         for row in reader:
             line = reader.line_num
-            if not row or all(not cell.strip() for cell in row):
+            if not row or (not row[0].strip() and all(not cell.strip() for cell in row)):
                 continue
-            first = row[0].strip().lower()
+            first = row[0].strip().lower() if len(row[0]) < 12 else ""
             if first in ("meta", "projects", "votes") and all(not c.strip() for c in row[1:]):
                 if first in seen_sections:
                     raise PabulibError(line, f"section {first.upper()} appears twice", source)
@@ -158,6 +203,14 @@ def loads(text: str, source: str = "") -> PabulibFile:
                     if "vote" not in header:
                         raise PabulibError(line, "the VOTES header needs a vote column", source)
                     vote_columns = header
+                continue
+            if section == "votes":
+                if len(row) > len(header):
+                    if any(c.strip() for c in row[len(header) :]):
+                        raise PabulibError(line, f"{len(row)} fields but the VOTES header has {len(header)}", source)
+                    row = row[: len(header)]
+                votes.append(row)
+                vote_lines.append(line)
                 continue
             cells = [c.strip() for c in row]
             if len(cells) > len(header):
@@ -188,9 +241,6 @@ def loads(text: str, source: str = "") -> PabulibFile:
                     raise PabulibError(line, f"project {pid} has a negative cost ({record['cost']})", source)
                 projects[pid] = record
                 project_ids_line[pid] = line
-            else:
-                votes.append(record)
-                vote_lines.append(line)
     except csv.Error as exc:
         raise PabulibError(reader.line_num, f"unreadable line ({exc})", source) from None
     for name in ("meta", "projects", "votes"):
@@ -232,23 +282,30 @@ def _check_counts(pb: PabulibFile, sections: dict[str, int], source: str) -> Non
 
 
 def _check_votes(pb: PabulibFile, lines: list[int], source: str) -> None:
+    """Validate every distinct (vote, points) text once; errors name the first line using it."""
     kind = pb.kind
     projects = pb.projects
-    for row, line in zip(pb.votes, lines, strict=True):
-        ids = split_ids(row.get("vote", ""))
+    first_line: dict[tuple[str, str], int] = {}
+    for key, line in zip(pb._keys(), lines, strict=True):
+        if key not in first_line:
+            first_line[key] = line
+    for key, line in first_line.items():
+        vote, points_text = key
+        ids = split_ids(_none(vote))
         for pid in ids:
             if pid not in projects:
                 raise PabulibError(line, f"vote for unknown project {pid!r}", source)
         if kind == "ranking" and len(set(ids)) != len(ids):
             raise PabulibError(line, "a project is ranked twice", source)
         if kind in ("scores", "cumulative"):
-            points = split_ids(row.get("points", ""))
-            if len(points) != len(ids):
+            points = split_ids(_none(points_text))
+            if ids and len(points) != len(ids):
                 raise PabulibError(line, f"{len(ids)} projects but {len(points)} points", source)
             if len(set(ids)) != len(ids):
                 raise PabulibError(line, "a project gets points twice", source)
             for x in points:
                 _number_or_error(x, "points", line, source)
+        pb._ballot(key)
 
 
 def read(path: str | Path) -> PabulibFile:
@@ -302,7 +359,7 @@ def dumps(pb: PabulibFile) -> str:
     out.write("VOTES\n")
     writer.writerow(pb.vote_columns)
     for row in pb.votes:
-        writer.writerow([row.get(col, "None") if col != "vote" else row.get(col, "") for col in pb.vote_columns])
+        writer.writerow(row)
     return out.getvalue()
 
 
@@ -364,8 +421,9 @@ def from_election(
                     "points": ",".join(format_number(pts) for _, pts in items),
                 }
             )
+    rows = []
     for row in votes:
-        if not row["vote"]:
-            row.pop("vote")
-            row.pop("points", None)
-    return PabulibFile(full_meta, project_columns, projects, vote_columns, votes)
+        if not row["vote"] and "points" in row:
+            row["points"] = "None"
+        rows.append([row[col] for col in vote_columns])
+    return PabulibFile(full_meta, project_columns, projects, vote_columns, rows)

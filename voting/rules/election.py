@@ -155,15 +155,41 @@ def _ballot_items(kind: str, ballot: Any, index: dict[str, int], n: int) -> tupl
     return tuple(sorted(items.items()))
 
 
+def _raw_key(kind: str, ballot: Any):
+    """A hashable form of a ballot, cheap to compute; equal ballots may still get different keys."""
+    if kind in ("scores", "cumulative"):
+        return tuple(ballot.items()) if hasattr(ballot, "items") else ballot
+    if isinstance(ballot, (tuple, frozenset, str, bytes)):
+        return ballot
+    if isinstance(ballot, (set, dict)):
+        return frozenset(ballot)
+    return tuple(ballot)
+
+
 def tally(election: Election) -> Tally:
     """Group identical ballots and precompute per-project support."""
+    kind = election.kind
+    raw = Counter(_raw_key(kind, b) for b in election.ballots)
+    return tally_from_counts(election, raw)
+
+
+def tally_from_counts(election: Election, raw: dict) -> Tally:
+    """Build the tally from distinct ballots and how many voters cast each."""
     names = sorted(election.projects)
     index = {name: i for i, name in enumerate(names)}
     costs = [election.projects[name] for name in names]
-    counter: Counter = Counter()
     kind = election.kind
-    for n, ballot in enumerate(election.ballots):
-        counter[_ballot_items(kind, ballot, index, n)] += 1
+    counter: Counter = Counter()
+    for key, weight in raw.items():
+        ballot = dict(key) if kind in ("scores", "cumulative") and isinstance(key, tuple) else key
+        try:
+            counter[_ballot_items(kind, ballot, index, -1)] += weight
+        except (TypeError, ValueError) as exc:
+            n = next(
+                (n for n, b in enumerate(election.ballots) if _raw_key(kind, b) == key),
+                -1,
+            )
+            raise type(exc)(str(exc).replace("ballot 0:", f"ballot {n + 1}:")) from None
     support: list[Number] = [0] * len(names)
     voters = [0] * len(names)
     groups = []
@@ -178,7 +204,7 @@ def tally(election: Election) -> Tally:
         budget=election.budget,
         kind="approval" if kind == "approval" else "points",
         groups=groups,
-        num_voters=len(election.ballots),
+        num_voters=sum(raw.values()),
         support=support,
         voters=voters,
     )
