@@ -1,13 +1,11 @@
 """Browser fixtures: Debian's chromium driven by Playwright (sync API), one context per person.
 
 Never `playwright install`: the tests use /usr/bin/chromium. Without it they skip, unless
-REQUIRE_BROWSER=1 makes its absence a failure. The story runs on SQLite only (the database
-tests elsewhere cover PostgreSQL); override `database_url` here to say so.
+REQUIRE_BROWSER=1 makes its absence a failure. Like every database-touching test, the story
+runs on SQLite and on PostgreSQL.
 """
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,14 +28,6 @@ def _no_browser(reason: str) -> None:
     if REQUIRE_BROWSER:
         pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
     pytest.skip(reason)
-
-
-@pytest.fixture
-def database_url(tmp_path, sqlite_template) -> Iterator[str]:
-    """A fresh migrated SQLite file (the browser story does not repeat itself on PostgreSQL)."""
-    path = tmp_path / "test.db"
-    shutil.copy(sqlite_template, path)
-    yield f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
