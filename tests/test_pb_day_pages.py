@@ -257,3 +257,26 @@ class TestPublicPages:
         assert response.status_code == 404
         assert "There is no round 9999." in response.text
         assert "text/html" in response.headers["content-type"]
+
+
+class TestCheckingYourBallot:
+    def test_a_voter_finds_their_ballot_as_cast_with_the_tracking_code(self, client, db):
+        day = a_pb_day(db)
+        [code] = passes_for(db, day.round_id)
+        tracking = client.post(f"/api/v1/rounds/{day.round_id}/ballots", json={
+            "pass": code, "scores": {str(day.proposals[2].id): 4}}).json()["tracking_code"]
+
+        page = client.get(f"/rounds/{day.round_id}/check", params={"code": tracking.lower().replace("-", "")})
+
+        assert page.status_code == 200
+        assert f"Ballot {tracking} is in the ballot box" in page.text
+        assert "<td>Project 3</td><td>4</td>" in page.text
+        assert "will be counted when voting closes" in page.text
+
+    def test_an_unknown_tracking_code_says_so(self, client, db):
+        day = a_pb_day(db)
+
+        page = client.get(f"/rounds/{day.round_id}/check", params={"code": "AAAAA-BBBBB"})
+
+        assert page.status_code == 404
+        assert "No ballot with tracking code AAAAA-BBBBB" in page.text

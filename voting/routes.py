@@ -241,6 +241,21 @@ def results_page(request: Request, round_id: int, session: SessionDep):
     return render(request, "voting/results.html", results_context(session, round_id))
 
 
+@router.get("/rounds/{round_id}/check")
+def check_ballot_page(request: Request, round_id: int, session: SessionDep, code: str = ""):
+    """A voter checks their ballot is in the box, as cast, with the tracking code from the receipt."""
+    voting_round = governance_repo.get_round(session, round_id)
+    context = {"round": voting_round, "code": code, "check": None, "error": None,
+               "projects": {p.id: p for p in proposals_repo.on_ballot(session, round_id)}}
+    status_code = 200
+    if code.strip():
+        try:
+            context["check"] = service.check_ballot(session, round_id, code)
+        except PlatformError as problem:
+            context["error"], status_code = problem.message, problem.status_code
+    return render(request, "voting/check.html", context, status_code=status_code)
+
+
 @router.get("/screen/{round_id}")
 def big_screen(request: Request, round_id: int, session: SessionDep):
     context = results_context(session, round_id)

@@ -1,6 +1,7 @@
 """Voting rules: passes, ballots, and the chair's steps (open, close, publish)."""
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -10,7 +11,7 @@ from sqlmodel import Session
 
 from core import audit
 from core.audit import VOTER, Actor, canonical_json
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from core.security import keyed_hash, normalise_code, random_code
 from governance import repository as governance_repo
 from governance import service as governance_service
@@ -279,3 +280,24 @@ def parse_ballot_body(body: dict) -> tuple[str, BallotChoices]:
             raise InvalidBallot(f"The score for project {key} must be a whole number.")
         parsed[project_id] = value
     return code, BallotChoices(scores=parsed)
+
+
+@dataclass(frozen=True)
+class BallotCheck:
+    """What a voter learns from their tracking code: their ballot is in the box, as they cast it."""
+
+    tracking_code: str
+    choices: dict
+    ballot_hash: str
+    counted: bool
+
+
+def check_ballot(session: Session, round_id: int, tracking_code: str) -> BallotCheck:
+    voting_round = governance_repo.get_round(session, round_id)
+    cleaned = normalise_code(tracking_code)
+    formatted = f"{cleaned[:5]}-{cleaned[5:]}"
+    ballot = voting_repo.ballot_by_tracking_code(session, formatted)
+    if ballot is None or ballot.round_id != round_id:
+        raise NotFound(f"No ballot with tracking code {formatted} is in this round's ballot box.")
+    return BallotCheck(tracking_code=ballot.tracking_code, choices=json.loads(ballot.choices),
+                       ballot_hash=ballot.ballot_hash, counted=voting_round.vote_status == VoteStatus.published)
