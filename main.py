@@ -22,6 +22,7 @@ from core.bus import InProcessBus
 from core.database import Database, migrate
 from core.errors import install_error_handlers
 from core.settings import PROJECT_ROOT, Settings, get_settings
+from core.web import add_security_headers
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.screen_hub = hub
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="cp_session",
                        same_site="lax", https_only=settings.session_cookie_secure, max_age=12 * 3600)
+    app.middleware("http")(add_security_headers)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
@@ -60,8 +62,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     def healthz():
         return {"status": "ok"}
 
-    for router in (governance_router, proposals_router, voting_router, live_router, api_router):
-        app.include_router(router)
+    # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
+    for router in (governance_router, proposals_router, voting_router, live_router):
+        app.include_router(router, include_in_schema=False)
+    app.include_router(api_router)
     return app
 
 

@@ -58,6 +58,21 @@
   }
 
   var main = document.getElementById("main");
+
+  // The receipt goes back to the start after a quiet minute, so the next person never sees it.
+  var receiptSeconds = main && Number(main.getAttribute("data-receipt-seconds"));
+  if (receiptSeconds) {
+    var receiptTimer, moreTime = document.getElementById("more-time");
+    var restartReceipt = function () {
+      clearTimeout(receiptTimer);
+      receiptTimer = setTimeout(function () { location.replace("/kiosk"); }, receiptSeconds * 1000);
+    };
+    ["pointerdown", "keydown"].forEach(function (kind) { document.addEventListener(kind, restartReceipt); });
+    moreTime.addEventListener("click", function () { say("You have another minute."); });
+    moreTime.hidden = false;
+    restartReceipt();
+  }
+
   var idleSeconds = main && Number(main.getAttribute("data-idle-seconds"));
   if (idleSeconds) {
     var warning = document.getElementById("idle-warning");

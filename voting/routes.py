@@ -245,8 +245,7 @@ def results_page(request: Request, round_id: int, session: SessionDep):
 def check_ballot_page(request: Request, round_id: int, session: SessionDep, code: str = ""):
     """A voter checks their ballot is in the box, as cast, with the tracking code from the receipt."""
     voting_round = governance_repo.get_round(session, round_id)
-    context = {"round": voting_round, "code": code, "check": None, "error": None,
-               "projects": {p.id: p for p in proposals_repo.on_ballot(session, round_id)}}
+    context = {"round": voting_round, "code": code, "check": None, "error": None}
     status_code = 200
     if code.strip():
         try:

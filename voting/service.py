@@ -1,7 +1,6 @@
 """Voting rules: passes, ballots, and the chair's steps (open, close, publish)."""
 
 import hashlib
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -284,10 +283,10 @@ def parse_ballot_body(body: dict) -> tuple[str, BallotChoices]:
 
 @dataclass(frozen=True)
 class BallotCheck:
-    """What a voter learns from their tracking code: their ballot is in the box, as they cast it."""
+    """What a voter learns from their tracking code: their ballot is in the box, unchanged, and
+    counted. Not its choices: a page that proved how someone voted would let them be coerced."""
 
     tracking_code: str
-    choices: dict
     ballot_hash: str
     counted: bool
 
@@ -299,5 +298,5 @@ def check_ballot(session: Session, round_id: int, tracking_code: str) -> BallotC
     ballot = voting_repo.ballot_by_tracking_code(session, formatted)
     if ballot is None or ballot.round_id != round_id:
         raise NotFound(f"No ballot with tracking code {formatted} is in this round's ballot box.")
-    return BallotCheck(tracking_code=ballot.tracking_code, choices=json.loads(ballot.choices),
-                       ballot_hash=ballot.ballot_hash, counted=voting_round.vote_status == VoteStatus.published)
+    return BallotCheck(tracking_code=ballot.tracking_code, ballot_hash=ballot.ballot_hash,
+                       counted=voting_round.vote_status == VoteStatus.published)

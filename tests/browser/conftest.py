@@ -52,17 +52,22 @@ def viewport(request) -> str:
 @pytest.fixture
 def open_device(browser, viewport, live_server):
     """`open_device()` is a fresh device (its own cookies) at this test's viewport, pointed at the server."""
-    contexts = []
+    contexts, blocked = [], []
 
     def open_device():
         context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=live_server.url, locale="en-GB")
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        # The Content-Security-Policy forbids inline script and style; anything it blocks is a bug.
+        page.on("console", lambda message: blocked.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
 
     yield open_device
     for context in contexts:
         context.close()
+    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
 
 
 @pytest.fixture
