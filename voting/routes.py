@@ -160,9 +160,14 @@ def cast_with_replay(db, *, round_id: int | None, code: str, choices: BallotChoi
 
 @router.get("/desk")
 def desk(request: Request, session: SessionDep, staff: CurrentStaff, round_id: int | None = None):
-    rounds = [r for r in rounds_for_staff(session, staff, RUNS_EVENT_DESK) if r.vote_status in ("draft", "open")]
+    rounds = _desk_rounds(session, staff)
     selected = next((r for r in rounds if r.id == round_id), rounds[0] if rounds else None)
     return _desk_page(request, session, rounds, selected)
+
+
+def _desk_rounds(session, staff) -> list[Round]:
+    """Rounds this staff member runs the desk for, where passes can still be issued."""
+    return [r for r in rounds_for_staff(session, staff, RUNS_EVENT_DESK) if r.vote_status in ("draft", "open")]
 
 
 def _desk_page(request, session, rounds, selected, issued=None, error=None, form=None, status_code=200):
@@ -186,11 +191,9 @@ def desk_issue(request: Request, db: DatabaseDep, staff: CurrentStaff, round_id:
             _, actor = require_round_role(session, staff, round_id, RUNS_EVENT_DESK)
             issued = service.issue_pass(session, actor, round_id=round_id, name=name, postcode=postcode)
     except PlatformError as problem:
-        if problem.status_code in (401,):
-            raise
         error = problem
     with db.session() as session:
-        rounds = [r for r in rounds_for_staff(session, staff, RUNS_EVENT_DESK) if r.vote_status in ("draft", "open")]
+        rounds = _desk_rounds(session, staff)
         if not any(r.id == round_id for r in rounds):
             raise error or InvalidInput("Choose a round you run the desk for.")
         selected = next(r for r in rounds if r.id == round_id)
