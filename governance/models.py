@@ -57,6 +57,23 @@ class BallotKind(StrEnum):
     approval = "approval"
 
 
+class CountingRule(StrEnum):
+    """How winners are chosen (voting/rules/ holds the counting itself)."""
+
+    greedy = "greedy"      # most support first, skipping what no longer fits
+    mes = "mes"            # Method of Equal Shares, completed by greedy on what is left
+    phragmen = "phragmen"  # sequential Phragmén (approval ballots only)
+
+
+COUNTING_RULE_LABELS = {
+    CountingRule.greedy: "Most support first: projects are funded in order of support, skipping any that no longer fit",
+    CountingRule.mes: "Equal shares: the budget is split equally between voters, and each project is paid for "
+                      "by the voters who back it, so every group of residents gets its fair share",
+    CountingRule.phragmen: "Phragmén: projects are funded so that the load of paying for them is spread as "
+                           "evenly as possible between the voters who approve them (approval ballots only)",
+}
+
+
 class VoteStatus(StrEnum):
     draft = "draft"          # ballot settings may still change
     open = "open"
@@ -120,7 +137,7 @@ class Round(SQLModel, table=True):
     score_max: int = 5
     min_picks: int = 0
     max_picks: int | None = None
-    counting_rule: str = "greedy"
+    counting_rule: str = CountingRule.greedy
     vote_status: str = VoteStatus.draft
     created_at: datetime = Field(default_factory=utcnow)
 

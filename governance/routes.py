@@ -9,7 +9,7 @@ from core.errors import InvalidInput, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository, service
-from governance.models import PHASE_LABELS, PHASE_ORDER, BallotKind, Phase, Round
+from governance.models import COUNTING_RULE_LABELS, PHASE_LABELS, PHASE_ORDER, BallotKind, CountingRule, Phase, Round
 from governance.permissions import (
     CHAIR,
     SEES_MANAGEMENT,
@@ -95,8 +95,13 @@ def manage(request: Request, session: SessionDep, staff: CurrentStaff):
 @router.get("/manage/rounds/new")
 def new_round_page(request: Request, session: SessionDep, staff: CurrentStaff, partnership_id: int):
     require_partnership_role(session, staff, partnership_id, CHAIR)
+    return _round_form(request, repository.get_partnership(session, partnership_id), {})
+
+
+def _round_form(request: Request, partnership, form: dict, error: PlatformError | None = None):
     return render(request, "governance/round_form.html", {
-        "partnership": repository.get_partnership(session, partnership_id), "form": {}})
+        "partnership": partnership, "form": form, "rules": COUNTING_RULE_LABELS,
+        "error": error.message if error else None}, status_code=error.status_code if error else 200)
 
 
 @router.post("/manage/rounds", dependencies=[CsrfChecked])
@@ -105,18 +110,20 @@ def create_round(request: Request, db: DatabaseDep, staff: CurrentStaff,
                  budget: Annotated[str, Form()] = "", fund_source: Annotated[str, Form()] = "",
                  summary: Annotated[str, Form()] = "", eligible_postcodes: Annotated[str, Form()] = "",
                  priorities: Annotated[str, Form()] = "", ballot_kind: Annotated[str, Form()] = "scores",
-                 score_max: Annotated[str, Form()] = "5", max_picks: Annotated[str, Form()] = ""):
+                 score_max: Annotated[str, Form()] = "5", max_picks: Annotated[str, Form()] = "",
+                 counting_rule: Annotated[str, Form()] = "greedy"):
     form = dict(title=title, budget=budget, fund_source=fund_source, summary=summary,
                 eligible_postcodes=eligible_postcodes, priorities=priorities, ballot_kind=ballot_kind,
-                score_max=score_max, max_picks=max_picks)
+                score_max=score_max, max_picks=max_picks, counting_rule=counting_rule)
     try:
         with db.session(write=True) as session:
             actor = require_partnership_role(session, staff, partnership_id, CHAIR)
             settings = BallotSettings(
-                ballot_kind=BallotKind(ballot_kind) if ballot_kind in BallotKind.__members__ else _bad_kind(),
+                ballot_kind=_choice(BallotKind, ballot_kind, "Choose a ballot kind: scores or approval."),
                 score_min=0 if _whole(score_max, "Highest score") == 10 else 1,
                 score_max=_whole(score_max, "Highest score"),
-                max_picks=_whole(max_picks, "Most picks") if max_picks.strip() else None)
+                max_picks=_whole(max_picks, "Most picks") if max_picks.strip() else None,
+                counting_rule=_choice(CountingRule, counting_rule, "Choose how winners are chosen."))
             voting_round = service.create_round(
                 session, actor, partnership_id=partnership_id, title=title, budget=_whole(budget, "Budget"),
                 fund_source=fund_source, summary=summary, eligible_postcodes=eligible_postcodes,
@@ -125,14 +132,14 @@ def create_round(request: Request, db: DatabaseDep, staff: CurrentStaff,
     except PlatformError as error:
         with db.session() as session:
             partnership = repository.get_partnership(session, partnership_id)
-        return render(request, "governance/round_form.html",
-                      {"partnership": partnership, "form": form, "error": error.message},
-                      status_code=error.status_code)
+        return _round_form(request, partnership, form, error)
     return RedirectResponse(f"/manage/rounds/{round_id}", status_code=303)
 
 
-def _bad_kind():
-    raise InvalidInput("Choose a ballot kind: scores or approval.")
+def _choice(options, value: str, message: str):
+    if value not in options.__members__:
+        raise InvalidInput(message)
+    return options(value)
 
 
 def _whole(text: str, label: str) -> int:

@@ -14,6 +14,7 @@ from governance.events import GovernanceEvent
 from governance.models import (
     PHASE_ORDER,
     BallotKind,
+    CountingRule,
     Membership,
     Partnership,
     Phase,
@@ -64,8 +65,11 @@ class BallotSettings:
     score_max: int = 5
     min_picks: int = 0
     max_picks: int | None = None
+    counting_rule: CountingRule = CountingRule.greedy
 
     def check(self) -> None:
+        if self.counting_rule == CountingRule.phragmen and self.ballot_kind != BallotKind.approval:
+            raise InvalidInput("Phragmén counts approval ballots only; choose another rule for scores.")
         if self.ballot_kind == BallotKind.scores and not 0 <= self.score_min < self.score_max <= 10:
             raise InvalidInput("Scores must run from a lower to a higher whole number between 0 and 10.")
         if self.min_picks < 0:
@@ -98,13 +102,13 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
         fund_source=fund_source, eligible_postcodes=parse_postcode_prefixes(eligible_postcodes),
         priorities=priorities, phase=phase, highest_phase=phase, ballot_kind=settings.ballot_kind,
         score_min=settings.score_min, score_max=settings.score_max, min_picks=settings.min_picks,
-        max_picks=settings.max_picks,
+        max_picks=settings.max_picks, counting_rule=settings.counting_rule,
     )
     session.add(voting_round)
     session.flush()
     audit.append(session, actor, GovernanceEvent.round_created, f"round:{voting_round.id}", {
         "partnership": f"partnership:{partnership_id}", "title": voting_round.title, "budget": budget,
-        "currency": currency, "ballot_kind": str(settings.ballot_kind),
+        "currency": currency, "ballot_kind": str(settings.ballot_kind), "rule": str(settings.counting_rule),
         "eligible_postcodes": voting_round.eligible_postcodes,
     })
     return voting_round
@@ -118,10 +122,11 @@ def change_ballot_settings(session: Session, actor: Actor, round_id: int, settin
     voting_round.ballot_kind = settings.ballot_kind
     voting_round.score_min, voting_round.score_max = settings.score_min, settings.score_max
     voting_round.min_picks, voting_round.max_picks = settings.min_picks, settings.max_picks
+    voting_round.counting_rule = settings.counting_rule
     session.add(voting_round)
     audit.append(session, actor, GovernanceEvent.round_ballot_settings_changed, f"round:{round_id}", {
         "ballot_kind": str(settings.ballot_kind), "score_min": settings.score_min, "score_max": settings.score_max,
-        "min_picks": settings.min_picks, "max_picks": settings.max_picks,
+        "min_picks": settings.min_picks, "max_picks": settings.max_picks, "rule": str(settings.counting_rule),
     })
     return voting_round
 

@@ -6,7 +6,7 @@ from sqlmodel import Session
 
 from core.audit import CLI_ACTOR
 from governance import service as governance_service
-from governance.models import BallotKind, Partnership, Phase, Role, Round, StaffAccount
+from governance.models import BallotKind, CountingRule, Partnership, Phase, Role, Round, StaffAccount
 from governance.service import BallotSettings
 from proposals import service as proposals_service
 from proposals.models import Proposal
@@ -32,9 +32,10 @@ def a_staff_member(session: Session, partnership: Partnership | None, role: Role
 def a_round(session: Session, partnership: Partnership, *, budget: int = 100_000, ballot: str = "scores",
             score_max: int = 5, max_picks: int | None = None, min_picks: int = 0,
             costs: tuple[int, ...] = (60_000, 30_000, 20_000, 10_000),
-            postcodes: str = "SK10, SK11", title: str = "Community Fund 2026") -> Round:
+            postcodes: str = "SK10, SK11", title: str = "Community Fund 2026", rule: str = "greedy") -> Round:
     settings = BallotSettings(ballot_kind=BallotKind(ballot), score_min=0 if score_max == 10 else 1,
-                              score_max=score_max, min_picks=min_picks, max_picks=max_picks)
+                              score_max=score_max, min_picks=min_picks, max_picks=max_picks,
+                              counting_rule=CountingRule(rule))
     voting_round = governance_service.create_round(
         session, CLI_ACTOR, partnership_id=partnership.id, title=title, budget=budget, eligible_postcodes=postcodes,
         settings=settings, phase=Phase.collaborate)

@@ -159,6 +159,29 @@ class TestTheChairsSteps:
         assert results["projects"][0]["score"] == 5
         assert "Funded" in client.get(f"/rounds/{round_id}/results").text
 
+    def test_the_chair_chooses_equal_shares_for_an_approval_round(self, client, db):
+        day = a_pb_day(db, open_vote=False)
+        token = sign_in(client, "chair")
+
+        created = client.post("/manage/rounds", data={
+            "csrf_token": token, "partnership_id": day.partnership.id, "title": "Green Streets", "budget": "20000",
+            "ballot_kind": "approval", "counting_rule": "mes"}, follow_redirects=False)
+
+        round_id = int(created.headers["location"].rsplit("/", 1)[1])
+        assert client.get(f"/api/v1/rounds/{round_id}").json()["rule"] == "mes"
+
+    def test_phragmen_on_a_scores_ballot_is_explained(self, client, db):
+        day = a_pb_day(db, open_vote=False)
+        token = sign_in(client, "chair")
+
+        page = client.post("/manage/rounds", data={
+            "csrf_token": token, "partnership_id": day.partnership.id, "title": "Green Streets", "budget": "20000",
+            "ballot_kind": "scores", "counting_rule": "phragmen"})
+
+        assert page.status_code == 422
+        assert "Phragmén counts approval ballots only" in page.text
+        assert 'id="rule-phragmen" name="counting_rule" value="phragmen" checked' in page.text
+
     def test_a_bad_budget_is_explained_on_the_form(self, client, db):
         day = a_pb_day(db, open_vote=False)
         token = sign_in(client, "chair")

@@ -1,15 +1,18 @@
 """A round's life on the engagement arc, and the storage promises it rests on."""
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
 from core.audit import CLI_ACTOR
 from core.errors import Conflict, InvalidInput
 from governance import service as governance_service
-from governance.models import PHASE_FLAGS, BallotKind, Phase
+from governance.models import PHASE_FLAGS, BallotKind, CountingRule, Phase
 from governance.service import BallotSettings
 from tests.builders import a_pb_day
 from voting import service as voting_service
+from voting.ballots import BallotChoices
 
 
 class TestBallotSettings:
@@ -120,3 +123,45 @@ class TestEventsAfterCommit:
             voting_service.open_vote(session, CLI_ACTOR, day.round_id)
         assert [e.action for e in bus.events[published_while_building:]] == ["round.phase_changed", "vote.opened"]
         db.dispose()
+
+
+class TestTheRoundsCountingRule:
+    """Three residents back two £50 projects; two back a third. Greedy gives the three everything;
+    equal shares gives each group its share of the £100."""
+
+    def vote_and_publish(self, db, rule):
+        from tests.builders import passes_for
+        from voting import repository as voting_repo
+
+        day = a_pb_day(db, ballot="approval", budget=100, costs=(50, 50, 50), rule=rule)
+        first, second, third = (p.id for p in day.proposals)
+        ballots = [[first, second]] * 3 + [[third]] * 2
+        for code, picks in zip(passes_for(db, day.round_id, len(ballots)), ballots, strict=True):
+            with db.session(write=True) as session:
+                voting_service.cast_ballot(session, round_id=day.round_id, pass_code=code,
+                                           choices=BallotChoices(approvals=picks))
+        with db.session(write=True) as session:
+            voting_service.close_vote(session, CLI_ACTOR, day.round_id)
+            voting_service.publish_results(session, CLI_ACTOR, day.round_id)
+        with db.session() as session:
+            outcome = json.loads(voting_repo.result_of(session, day.round_id).outcome)
+        return outcome, (first, second, third)
+
+    def test_greedy_funds_the_most_voted(self, db):
+        outcome, (first, second, _) = self.vote_and_publish(db, "greedy")
+
+        assert outcome["selected"] == [first, second]
+
+    def test_equal_shares_funds_each_groups_share(self, db):
+        outcome, (first, _, third) = self.vote_and_publish(db, "mes")
+
+        assert outcome["rule"] == "mes"
+        assert outcome["selected"] == [first, third]
+
+    def test_phragmen_is_for_approval_ballots_only(self, db):
+        day = a_pb_day(db, open_vote=False)
+
+        with pytest.raises(InvalidInput, match="Phragmén counts approval ballots only"), \
+                db.session(write=True) as session:
+            governance_service.change_ballot_settings(
+                session, CLI_ACTOR, day.round_id, BallotSettings(counting_rule=CountingRule.phragmen))

@@ -36,6 +36,7 @@ class ProjectOut(BaseModel):
 
 
 class RoundDetail(RoundSummary):
+    rule: str
     score_min: int
     score_max: int
     min_picks: int
@@ -64,8 +65,8 @@ def list_rounds(session: SessionDep):
 @router.get("/rounds/{round_id}", response_model=RoundDetail)
 def get_round(round_id: int, session: SessionDep):
     r = governance_repo.get_round(session, round_id)
-    return {**_summary(r), "score_min": r.score_min, "score_max": r.score_max, "min_picks": r.min_picks,
-            "max_picks": r.max_picks,
+    return {**_summary(r), "rule": r.counting_rule, "score_min": r.score_min, "score_max": r.score_max,
+            "min_picks": r.min_picks, "max_picks": r.max_picks,
             "projects": [{"id": p.id, "title": p.title, "cost": p.cost}
                          for p in proposals_repo.on_ballot(session, round_id)]}
 

@@ -32,7 +32,9 @@ def _plain(value: Any) -> Any:
 def count_round(voting_round: Round, projects: list[Proposal], ballot_choices: list[str]) -> dict:
     """The outcome as stored and published: selected ids in selection order and per-project facts."""
     election = election_for(voting_round, projects, ballot_choices)
-    outcome = count(election, rule=voting_round.counting_rule, currency=currency_symbol(voting_round.currency))
+    # Equal shares is always completed (budget increments of one, then greedy), as cities use it.
+    outcome = count(election, rule=voting_round.counting_rule, completion=voting_round.counting_rule == "mes",
+                    currency=currency_symbol(voting_round.currency))
     facts = []
     for project in projects:
         fact = outcome.projects[str(project.id)]

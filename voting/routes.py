@@ -12,7 +12,7 @@ from core.errors import InvalidInput, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
-from governance.models import BallotKind, Round
+from governance.models import COUNTING_RULE_LABELS, BallotKind, Round
 from governance.permissions import CHAIR, RUNS_EVENT_DESK, CurrentStaff, require_round_role, rounds_for_staff
 from proposals import repository as proposals_repo
 from voting import ballots, service
@@ -236,6 +236,7 @@ def results_context(session, round_id: int) -> dict:
     if outcome:
         outcome["projects"].sort(key=lambda p: (not p["selected"], -p["support"], p["id"]))
     return {"round": voting_round, "outcome": outcome, "result": result,
+            "rule_label": COUNTING_RULE_LABELS.get(voting_round.counting_rule, voting_round.counting_rule),
             "partnership": governance_repo.get_partnership(session, voting_round.partnership_id)}
 
 
