@@ -84,7 +84,12 @@ def sat_classes(kind: str, satisfaction: str):
 def pabutools_outcome(election: Election, rule: str, satisfaction: str = "cost", completion: bool = False) -> list[str]:
     """pabutools' selected project ids, in its order."""
     instance, profile = to_pabutools(election)
-    greedy_cls, mes_cls = sat_classes(election.kind, satisfaction)
+    return pabutools_run(instance, profile, election.kind, rule, satisfaction, completion)
+
+
+def pabutools_run(instance, profile, kind: str, rule: str, satisfaction="cost", completion=False) -> list[str]:
+    """Call pabutools for one of our rules on a pabutools instance and profile."""
+    greedy_cls, mes_cls = sat_classes(kind, satisfaction)
     if rule == "greedy":
         result = greedy_utilitarian_welfare(instance, profile, sat_class=greedy_cls)
     elif rule == "phragmen":

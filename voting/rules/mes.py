@@ -42,21 +42,6 @@ SMALL = 0  # supporter entries below which run_exact is used by default (the fas
 DEBUG = False
 
 
-def utilities(t: Tally, sat: str) -> list[list[tuple[int, int, Number]]]:
-    """Per project: the groups with positive satisfaction as (group, weight, satisfaction)."""
-    per: list[list[tuple[int, int, Number]]] = [[] for _ in t.names]
-    costs = t.costs
-    for g, (weight, items) in enumerate(t.groups):
-        for i, points in items:
-            if points <= 0:
-                continue
-            # approval: Cost_Sat or Cardinality_Sat; points: Additive_Cardinal_Sat
-            u = (costs[i] if sat == "cost" else 1) if t.kind == "approval" else points
-            if u > 0:
-                per[i].append((g, weight, u))
-    return per
-
-
 @dataclass
 class MESResult:
     selected: list[int]  # including the projects funded up front
@@ -94,16 +79,90 @@ def _pay(sup, b, rho) -> None:
         b[g] = bg - share if bg > share else 0
 
 
+class Supporters:
+    """Who supports each project and how much, as numpy arrays; exact lists built on demand."""
+
+    def __init__(self, t: Tally, sat: str) -> None:
+        import numpy as np
+
+        self.t = t
+        self.sat = sat
+        groups = t.groups
+        lengths = np.fromiter((len(items) for _, items in groups), dtype=np.int64, count=len(groups))
+        g_all = np.repeat(np.arange(len(groups), dtype=np.int64), lengths)
+        p_all = np.fromiter((i for _, items in groups for i, _ in items), dtype=np.int64, count=int(lengths.sum()))
+        pts_exact = [pt for _, items in groups for _, pt in items]
+        if t.kind == "approval":
+            keep = None
+            self.all_positive = True
+        else:
+            pts_f = np.array([float(x) for x in pts_exact], dtype=np.float64)
+            keep = pts_f > 0
+            self.all_positive = bool(keep.all())
+        positions = np.arange(len(p_all), dtype=np.int64)
+        if keep is not None and not self.all_positive:
+            g_all, p_all, positions, pts_f = g_all[keep], p_all[keep], positions[keep], pts_f[keep]
+        order = np.argsort(p_all, kind="stable")
+        self.g = g_all[order]
+        self.pos = positions[order]
+        self.pts_f = None if keep is None else pts_f[order]
+        self.bounds = np.searchsorted(p_all[order], np.arange(len(t.names) + 1))
+        self.pts_exact = pts_exact
+        self.weights = np.fromiter((w for w, _ in groups), dtype=np.float64, count=len(groups))
+        self._exact: dict[int, list] = {}
+
+    def count(self, p: int) -> int:
+        return int(self.bounds[p + 1] - self.bounds[p])
+
+    def arrays(self, p: int):
+        """(group indices, weights, satisfactions) of p's supporters, as float arrays."""
+        np = __import__("numpy")
+        sl = slice(self.bounds[p], self.bounds[p + 1])
+        idx = self.g[sl]
+        if self.t.kind == "approval":
+            u = np.full(len(idx), float(self.t.costs[p]) if self.sat == "cost" else 1.0)
+        else:
+            u = self.pts_f[sl]
+        return idx, self.weights[idx], u
+
+    def exact(self, p: int) -> list[tuple[int, int, Number]]:
+        """[(group, weight, satisfaction)] in exact numbers."""
+        sup = self._exact.get(p)
+        if sup is None:
+            lo, hi = int(self.bounds[p]), int(self.bounds[p + 1])
+            groups = self.t.groups
+            if self.t.kind == "approval":
+                u = self.t.costs[p] if self.sat == "cost" else 1
+                sup = [(g, groups[g][0], u) for g in self.g[lo:hi].tolist()]
+            else:
+                pts = self.pts_exact
+                sup = [
+                    (g, groups[g][0], pts[k])
+                    for g, k in zip(self.g[lo:hi].tolist(), self.pos[lo:hi].tolist(), strict=True)
+                ]
+            self._exact[p] = sup
+        return sup
+
+    def total(self, p: int) -> Number:
+        """Exact total satisfaction with p."""
+        t = self.t
+        if t.kind == "approval":
+            return t.voters[p] * (t.costs[p] if self.sat == "cost" else 1)
+        if self.all_positive:
+            return t.support[p]
+        return sum(w * u for _, w, u in self.exact(p))
+
+
 def _prepare(t: Tally, sat: str, initial: list[int]):
-    per = utilities(t, sat)
+    sup = Supporters(t, sat)
     chosen = set(initial)
     up_front = []
     cands = []
     total_sat = {}
     for i in range(len(t.names)):
-        if i in chosen or not per[i]:
+        if i in chosen or not sup.count(i):
             continue
-        total = sum(w * u for _, w, u in per[i])
+        total = sup.total(i)
         if total <= 0:
             continue
         if t.costs[i] > 0:
@@ -111,7 +170,7 @@ def _prepare(t: Tally, sat: str, initial: list[int]):
             total_sat[i] = total
         else:
             up_front.append(i)
-    return per, list(initial) + up_front, cands, total_sat
+    return sup, list(initial) + up_front, cands, total_sat
 
 
 def run_exact(t: Tally, per, start: list[int], cands: list[int], total_sat, share: Number):
@@ -149,12 +208,12 @@ def run_exact(t: Tally, per, start: list[int], cands: list[int], total_sat, shar
 class FastMES:
     """Float-driven MES with exact settlement of every close call (see the module docstring)."""
 
-    def __init__(self, t: Tally, per, start: list[int], cands: list[int], total_sat) -> None:
+    def __init__(self, t: Tally, sup: Supporters, start: list[int], cands: list[int], total_sat) -> None:
         import numpy as np
 
         self.np = np
         self.t = t
-        self.per = per
+        self.sup = sup
         self.start = start
         self.cands = cands
         self.total_sat = total_sat
@@ -166,18 +225,24 @@ class FastMES:
         self.wu_total = {}
         self.costf = {}
         for p in cands:
-            sup = per[p]
-            self.idx[p] = np.fromiter((g for g, _, _ in sup), dtype=np.int64, count=len(sup))
-            self.w[p] = np.fromiter((w for _, w, _ in sup), dtype=np.float64, count=len(sup))
-            self.u[p] = np.fromiter((float(u) for _, _, u in sup), dtype=np.float64, count=len(sup))
-            self.wu[p] = self.w[p] * self.u[p]
+            idx, w, u = sup.arrays(p)
+            self.idx[p], self.w[p], self.u[p] = idx, w, u
+            self.wu[p] = w * u
             self.wu_total[p] = float(self.wu[p].sum())
             self.costf[p] = float(t.costs[p])
         self.exact_rounds = 0
-        self.ballot_u: list[list[tuple[int, Number]]] = [[] for _ in range(self.G)]
-        for p in cands:
-            for g, _, u in per[p]:
-                self.ballot_u[g].append((p, u))
+        self._ballot_u: list[list[tuple[int, Number]]] | None = None
+
+    @property
+    def ballot_u(self) -> list[list[tuple[int, Number]]]:
+        """Per group: (candidate, exact satisfaction) for the candidates it supports."""
+        if self._ballot_u is None:
+            table: list[list[tuple[int, Number]]] = [[] for _ in range(self.G)]
+            for p in self.cands:
+                for g, _, u in self.sup.exact(p):
+                    table[g].append((p, u))
+            self._ballot_u = table
+        return self._ballot_u
 
     def run(self, share: Number) -> tuple[list[int], list[float]]:
         np = self.np
@@ -194,11 +259,10 @@ class FastMES:
         # max(0, share - sum(rho_j * u_j)) over the projects j it supports that were funded before r
         pos: dict[int, int] = {}
         rho_memo: dict[int, Fraction] = {}
-        ballot_u = self.ballot_u
 
         def budget_before(g: int, r: int):
             left = share
-            for q, u in ballot_u[g]:
+            for q, u in self.ballot_u[g]:
                 k = pos.get(q)
                 if k is not None and k < r:
                     left -= exact_rho_of(q) * u
@@ -208,8 +272,8 @@ class FastMES:
             value = rho_memo.get(q)
             if value is None:
                 r = pos[q]
-                b = {g: budget_before(g, r) for g, _, _ in self.per[q]}
-                value = rho_memo[q] = _exact_rho(costs[q], self.per[q], b)
+                b = {g: budget_before(g, r) for g, _, _ in self.sup.exact(q)}
+                value = rho_memo[q] = _exact_rho(costs[q], self.sup.exact(q), b)
             return value
 
         while remaining:
@@ -285,7 +349,7 @@ class FastMES:
             settled: dict[int, Fraction] = {}
             before: dict[int, dict] = {}
             for p in near + uncertain:
-                sup = self.per[p]
+                sup = self.sup.exact(p)
                 if p in clean:
                     settled[p] = Fraction(costs[p], self.total_sat[p])
                     continue
@@ -309,7 +373,7 @@ class FastMES:
             remaining.discard(p)
             if p in before:
                 b = before[p]
-                for g, _, u in self.per[p]:
+                for g, _, u in self.sup.exact(p):
                     pay = best * u
                     bf[g] = float(b[g] - pay) if b[g] > pay else 0.0
             else:  # clean: every supporter pays rho * u and keeps a clear positive remainder
@@ -326,13 +390,14 @@ def method_of_equal_shares(
     exact: bool | None = None,
 ) -> MESResult:
     """MES on a tally; ``increment=1`` gives pabutools' add1 variant."""
-    per, start, cands, total_sat = _prepare(t, sat, list(initial or []))
+    sup, start, cands, total_sat = _prepare(t, sat, list(initial or []))
     n = t.num_voters
     if n == 0:
         return MESResult(list(initial or []), [], 0, cands)
     if exact is None:
-        exact = sum(len(per[p]) for p in cands) < SMALL
-    engine = None if exact else FastMES(t, per, start, cands, total_sat)
+        exact = sum(sup.count(p) for p in cands) < SMALL
+    engine = None if exact else FastMES(t, sup, start, cands, total_sat)
+    per = {p: sup.exact(p) for p in cands} if exact else None
 
     def run(share):
         if engine is None:
