@@ -1,0 +1,170 @@
+"""Properties every count must have, whatever the ballots."""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from tests.rules.strategies import elections
+from voting.rules import Election, count, tally
+from voting.rules.greedy import total_satisfaction
+from voting.rules.mes import FastMES, _prepare, run_exact
+
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+RULES = [
+    {"rule": "greedy"},
+    {"rule": "greedy", "satisfaction": "cardinality"},
+    {"rule": "greedy-no-skip"},
+    {"rule": "mes"},
+    {"rule": "mes", "completion": True},
+]
+
+
+def relabel(election: Election, mapping: dict[str, str]) -> Election:
+    kind = election.kind
+    if kind == "approval":
+        ballots = [{mapping[p] for p in b} for b in election.ballots]
+    elif kind == "ranking":
+        ballots = [[mapping[p] for p in b] for b in election.ballots]
+    else:
+        ballots = [{mapping[p]: v for p, v in b.items()} for b in election.ballots]
+    projects = {mapping[p]: c for p, c in election.projects.items()}
+    return Election(budget=election.budget, projects=projects, kind=kind, ballots=ballots)
+
+
+class TestNeverOverBudget:
+    @SETTINGS
+    @given(elections(), st.sampled_from(RULES))
+    def test_total_cost_within_budget(self, election, kwargs):
+        outcome = count(election, **kwargs)
+        assert outcome.total_cost <= election.budget
+        assert outcome.total_cost == sum(election.projects[p] for p in outcome.selected)
+        assert len(set(outcome.selected)) == len(outcome.selected)
+
+    @SETTINGS
+    @given(elections(kinds=("approval",)))
+    def test_phragmen_too(self, election):
+        assert count(election, rule="phragmen").total_cost <= election.budget
+
+
+class TestRelabelling:
+    @SETTINGS
+    @given(elections(), st.sampled_from(RULES), st.randoms(use_true_random=False))
+    def test_shuffling_the_voters_changes_nothing(self, election, kwargs, rnd):
+        shuffled = list(election.ballots)
+        rnd.shuffle(shuffled)
+        other = Election(budget=election.budget, projects=election.projects, kind=election.kind, ballots=shuffled)
+        assert count(other, **kwargs).selected == count(election, **kwargs).selected
+
+    @SETTINGS
+    @given(elections(), st.sampled_from(RULES))
+    def test_renaming_projects_in_the_same_id_order_renames_the_winners(self, election, kwargs):
+        names = sorted(election.projects)
+        mapping = {p: f"renamed-{i:03d}" for i, p in enumerate(names)}  # same string order
+        renamed = count(relabel(election, mapping), **kwargs).selected
+        assert renamed == [mapping[p] for p in count(election, **kwargs).selected]
+
+    @SETTINGS
+    @given(elections(), st.randoms(use_true_random=False))
+    def test_any_renaming_only_matters_through_ties(self, election, rnd):
+        t = tally(election)
+        densities = [
+            (Fraction(s) / c if c else "infinite") if s > 0 else 0
+            for s, c in zip(total_satisfaction(t, "cost"), t.costs, strict=True)
+        ]
+        assume(len(set(densities)) == len(densities))  # no ties for greedy to break
+        names = list(election.projects)
+        shuffled = names[:]
+        rnd.shuffle(shuffled)
+        mapping = dict(zip(names, shuffled, strict=True))
+        renamed = count(relabel(election, mapping), rule="greedy").selected
+        assert renamed == [mapping[p] for p in count(election, rule="greedy").selected]
+
+
+class TestMoreSupportNeverHurtsUnderGreedy:
+    @SETTINGS
+    @given(elections(), st.sampled_from(["cost", "cardinality"]), st.data())
+    def test_one_more_vote_for_a_funded_project_keeps_it_funded(self, election, satisfaction, data):
+        outcome = count(election, rule="greedy", satisfaction=satisfaction)
+        assume(outcome.selected)
+        project = data.draw(st.sampled_from(outcome.selected))
+        extra = {"approval": {project}, "ranking": [project]}.get(election.kind, {project: 1})
+        more = Election(
+            budget=election.budget, projects=election.projects, kind=election.kind, ballots=[*election.ballots, extra]
+        )
+        assert project in count(more, rule="greedy", satisfaction=satisfaction).selected
+
+
+class TestFloatsNeverDecideACloseCall:
+    def test_projects_whose_costs_differ_by_one_part_in_10_to_the_20(self):
+        tiny = Fraction(1, 10**20)
+        election = Election(
+            budget=Fraction(3, 2),
+            projects={"a": 1 + tiny, "b": 1},  # as floats both are 1.0, and "a" would win the id tie-break
+            kind="approval",
+            ballots=[{"a"}, {"b"}, {"a", "b"}],
+        )
+        assert count(election, rule="greedy", satisfaction="cardinality").selected == ["b"]
+        assert count(election, rule="mes", satisfaction="cardinality").selected == ["b"]
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(elections(max_projects=8, max_voters=60), st.sampled_from(["cost", "cardinality"]), st.integers(0, 40))
+    def test_the_fast_engine_equals_the_exact_engine_round_by_round(self, election, sat, extra_share):
+        t = tally(election)
+        assume(t.num_voters)
+        sup, start, cands, total = _prepare(t, sat, [])
+        share = Fraction(t.budget, t.num_voters) + extra_share
+        exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
+        fast, _ = FastMES(t, sup, start, cands, total).run(share)
+        assert fast == exact
+
+    def test_a_large_random_election_fast_equals_exact(self):
+        rnd = random.Random(7)
+        projects = {str(i): rnd.choice([100, 200, 250, 300, 400]) for i in range(25)}
+        ballots = [set(rnd.sample(sorted(projects), rnd.randint(1, 4))) for _ in range(3000)]
+        t = tally(Election(budget=3000, projects=projects, kind="approval", ballots=ballots))
+        sup, start, cands, total = _prepare(t, "cost", [])
+        for extra in (0, 1, 2, 5):
+            share = Fraction(3000, 3000) + extra
+            exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
+            assert FastMES(t, sup, start, cands, total).run(share)[0] == exact
+
+
+class TestExplanations:
+    def election(self, **kw):
+        defaults = dict(
+            budget=1000,
+            projects={"bench": 600, "mural": 500, "pond": 2000, "quiet": 100},
+            kind="approval",
+            ballots=[{"bench"}, {"bench", "mural"}, {"mural"}, {"bench"}],
+        )
+        defaults.update(kw)
+        return Election(**defaults)
+
+    def test_greedy_says_what_did_not_fit_and_why(self):
+        outcome = count(self.election(), rule="greedy", currency="£")
+        assert outcome.selected == ["bench", "quiet"]
+        assert outcome.projects["mural"].reason == "did not fit the remaining £400"
+        assert outcome.projects["pond"].reason == "it costs £2,000, more than the whole budget of £1,000"
+        assert outcome.projects["bench"].support == 3 and outcome.projects["bench"].position == 1
+
+    def test_greedy_without_skipping_says_where_it_stopped(self):
+        outcome = count(self.election(), rule="greedy-no-skip")
+        assert outcome.selected == ["bench"]
+        assert "counting stopped here" in outcome.projects["mural"].reason
+        assert "counting stopped at project mural" in outcome.projects["quiet"].reason
+
+    def test_equal_shares_says_when_supporters_ran_out(self):
+        outcome = count(self.election(), rule="mes", currency="£")
+        assert outcome.selected == ["bench"]
+        assert outcome.projects["mural"].reason.startswith("its supporters ran out of budget share")
+        assert outcome.projects["quiet"].reason == "nobody voted for it"
+
+    def test_points_are_the_support_of_a_ranking(self):
+        election = Election(budget=10, projects={"a": 5, "b": 5, "c": 5}, kind="ranking", ballots=[["a", "b", "c"]])
+        outcome = count(election)
+        assert [outcome.projects[p].support for p in "abc"] == [3, 2, 1]
+        assert outcome.selected == ["a", "b"]
