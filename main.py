@@ -5,6 +5,7 @@
     python main.py passes issue --round ID --count N [--json]
     python main.py round open|close|publish ID
     python main.py audit verify [--database-url URL]
+    python main.py export pabulib --round ID [-o FILE]
     python main.py tally FILE.pb --rule {greedy,mes,phragmen} [--satisfaction ...] [--completion] --json
 """
 
@@ -140,6 +141,20 @@ def cmd_audit_verify(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from voting.export import pabulib_for_round
+
+    db = _database(args)
+    with db.session() as session:
+        text = pabulib_for_round(session, args.round)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as out:
+            out.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="main.py", description="Common Purse")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -171,6 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="re-walk the chain, the checkpoints and every count")
     verify.add_argument("--database-url")
     verify.set_defaults(run=cmd_audit_verify)
+    export = commands.add_parser("export", help="export a published round")
+    export.add_argument("format", choices=["pabulib"])
+    export.add_argument("--round", type=int, required=True)
+    export.add_argument("-o", "--output")
+    export.set_defaults(run=cmd_export)
     return parser
 
 

@@ -8,8 +8,9 @@ import sys
 import pytest
 import sqlalchemy as sa
 
+from core.audit import CLI_ACTOR
 from core.settings import PROJECT_ROOT
-from tests.builders import a_pb_day
+from tests.builders import a_pb_day, passes_for
 
 
 def run_cli(database_url: str, *args: str) -> subprocess.CompletedProcess:
@@ -81,3 +82,64 @@ class TestTheDemo:
         assert "chair" in first.stdout and "demo-chair-pass" in first.stdout
         assert "already there" in second.stdout
         assert run_cli(database_url, "audit", "verify").returncode == 0
+
+
+class TestRecountingAPublishedRound:
+    """A scrutiny member downloads the anonymised ballots and recounts them elsewhere."""
+
+    def publish_a_round(self, db, **options):
+        from voting import service
+        from voting.ballots import BallotChoices
+
+        day = a_pb_day(db, **options)
+        codes = passes_for(db, day.round_id, 9)
+        ids = [p.id for p in day.proposals]
+        for n, code in enumerate(codes):
+            choices = (BallotChoices(approvals=[ids[n % 4], ids[(n + 1) % 4]] if n % 3 else [ids[3]])
+                       if options.get("ballot") == "approval" else
+                       BallotChoices(scores={ids[0]: 1 + n % 5, ids[1]: 5 - n % 5, ids[2]: 3}))
+            with db.session(write=True) as session:
+                service.cast_ballot(session, round_id=day.round_id, pass_code=code, choices=choices)
+        with db.session(write=True) as session:
+            service.close_vote(session, CLI_ACTOR, day.round_id)
+            result = service.publish_results(session, CLI_ACTOR, day.round_id)
+        return day, [str(p) for p in json.loads(result.outcome)["selected"]]
+
+    @pytest.mark.parametrize("options, tally_args", [
+        ({"ballot": "scores"}, ["--rule", "greedy"]),
+        ({"ballot": "approval", "costs": (50_000, 40_000, 30_000, 20_000)}, ["--rule", "greedy"]),
+        ({"ballot": "approval", "rule": "mes", "costs": (50_000, 40_000, 30_000, 20_000)},
+         ["--rule", "mes", "--completion"]),
+    ])
+    def test_the_exported_file_recounts_to_the_published_winners(self, db, database_url, tmp_path, options,
+                                                                  tally_args):
+        day, published = self.publish_a_round(db, **options)
+        path = tmp_path / "round.pb"
+
+        exported = run_cli(database_url, "export", "pabulib", "--round", str(day.round_id), "-o", str(path))
+        recount = run_cli(database_url, "tally", str(path), *tally_args, "--json")
+
+        assert exported.returncode == 0, exported.stderr
+        assert recount.returncode == 0, recount.stderr
+        assert sorted(json.loads(recount.stdout)["selected"]) == sorted(published)
+        assert "voter_id;vote" in path.read_text()
+
+    def test_pabutools_recounts_an_approval_round_to_the_same_winners(self, db, client, tmp_path):
+        from pabutools.election import Cost_Sat, parse_pabulib
+        from pabutools.rules import greedy_utilitarian_welfare
+
+        day, published = self.publish_a_round(db, ballot="approval", costs=(50_000, 40_000, 30_000, 20_000))
+        download = client.get(f"/rounds/{day.round_id}/results.pb")
+        path = tmp_path / "download.pb"
+        path.write_text(download.text)
+
+        instance, profile = parse_pabulib(str(path))
+        winners = greedy_utilitarian_welfare(instance, profile, sat_class=Cost_Sat)
+
+        assert download.headers["content-disposition"] == f'attachment; filename="round-{day.round_id}.pb"'
+        assert sorted(p.name for p in winners) == sorted(published)
+
+    def test_ballots_are_not_published_before_the_results(self, db, client):
+        day = a_pb_day(db)
+
+        assert client.get(f"/rounds/{day.round_id}/results.pb").status_code == 409

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import segno
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import PlainTextResponse, RedirectResponse
 
 from core.errors import InvalidInput, PlatformError
 from core.templating import render
@@ -15,7 +15,7 @@ from governance import repository as governance_repo
 from governance.models import COUNTING_RULE_LABELS, BallotKind, Round
 from governance.permissions import CHAIR, RUNS_EVENT_DESK, CurrentStaff, require_round_role, rounds_for_staff
 from proposals import repository as proposals_repo
-from voting import ballots, service
+from voting import ballots, export, service
 from voting import repository as voting_repo
 from voting.ballots import BallotChoices
 
@@ -243,6 +243,13 @@ def results_context(session, round_id: int) -> dict:
 @router.get("/rounds/{round_id}/results")
 def results_page(request: Request, round_id: int, session: SessionDep):
     return render(request, "voting/results.html", results_context(session, round_id))
+
+
+@router.get("/rounds/{round_id}/results.pb")
+def results_pabulib(round_id: int, session: SessionDep):
+    """The anonymised ballot box in Pabulib format, to recount with pabutools or `main.py tally`."""
+    text = export.pabulib_for_round(session, round_id)
+    return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="round-{round_id}.pb"'})
 
 
 @router.get("/rounds/{round_id}/check")
