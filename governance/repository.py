@@ -5,8 +5,14 @@ from sqlmodel import Session, select
 from core.errors import NotFound
 from governance.models import Membership, Partnership, Round, StaffAccount, VoteStatus
 
+# Ids are 32-bit integers in both databases; anything else cannot name a row (and would make
+# PostgreSQL raise "integer out of range" rather than find nothing).
+MAX_ID = 2**31 - 1
+
 
 def get_round(session: Session, round_id: int, *, for_update: bool = False) -> Round:
+    if not 1 <= round_id <= MAX_ID:
+        raise NotFound(f"There is no round {round_id}.")
     statement = select(Round).where(Round.id == round_id)
     if for_update:
         statement = statement.with_for_update()
@@ -17,7 +23,7 @@ def get_round(session: Session, round_id: int, *, for_update: bool = False) -> R
 
 
 def get_partnership(session: Session, partnership_id: int) -> Partnership:
-    found = session.get(Partnership, partnership_id)
+    found = session.get(Partnership, partnership_id) if 1 <= partnership_id <= MAX_ID else None
     if found is None:
         raise NotFound(f"There is no partnership {partnership_id}.")
     return found

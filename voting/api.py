@@ -71,7 +71,24 @@ def get_round(round_id: int, session: SessionDep):
                          for p in proposals_repo.on_ballot(session, round_id)]}
 
 
+BALLOT_BODY_SCHEMA = {
+    "type": "object",
+    "required": ["pass"],
+    "properties": {
+        "pass": {"type": "string", "description": "the code on the voter pass, e.g. ABCD-EFGH"},
+        "approvals": {"type": "array", "items": {"type": "integer"}, "description": "approval ballots"},
+        "scores": {"type": "object", "additionalProperties": {"type": "integer"},
+                   "description": "scores ballots: project id -> score"},
+    },
+    "oneOf": [{"required": ["approvals"]}, {"required": ["scores"]}],
+}
+
+
 @router.post("/rounds/{round_id}/ballots", status_code=201, response_model=TrackingCode,
+             # The body is read by hand (parse_ballot_body) so a bad one gets a plain-English 422;
+             # the schema still tells integrators what to send.
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/json": {"schema": BALLOT_BODY_SCHEMA}}}},
              responses={403: {"description": "unknown pass"}, 409: {"description": "pass used or vote not open"},
                         422: {"description": "invalid ballot"}})
 def cast_ballot(round_id: int, db: DatabaseDep, body: Annotated[Any, Body()] = None,
