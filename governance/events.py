@@ -4,6 +4,7 @@ from enum import StrEnum
 class GovernanceEvent(StrEnum):
     partnership_created = "partnership.created"
     staff_created = "staff.created"
+    staff_locked = "staff.locked"
     member_added = "member.added"
     round_created = "round.created"
     round_phase_changed = "round.phase_changed"

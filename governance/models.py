@@ -101,6 +101,8 @@ class StaffAccount(SQLModel, table=True):
     oidc_subject: str | None = Field(default=None, unique=True)
     is_admin: bool = False
     active: bool = True
+    failed_sign_ins: int = 0
+    locked_until: datetime | None = None
 
 
 class Membership(SQLModel, table=True):

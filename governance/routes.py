@@ -64,13 +64,19 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login", dependencies=[CsrfChecked])
-def login(request: Request, session: SessionDep, username: Annotated[str, Form()] = "",
+def login(request: Request, db: DatabaseDep, username: Annotated[str, Form()] = "",
           password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/manage"):
-    staff = service.authenticate(session, username.strip(), password)
+    def refused(message: str, status_code: int):
+        return render(request, "governance/login.html", {"next": _safe_next(next), "username": username,
+                                                         "error": message}, status_code=status_code)
+
+    try:
+        with db.session(write=True) as session:
+            staff = service.authenticate(session, username.strip(), password)
+    except service.TooManyAttempts as error:
+        return refused(error.message, error.status_code)
     if staff is None:
-        return render(request, "governance/login.html", {
-            "next": _safe_next(next), "username": username,
-            "error": "That username and password do not match an account."}, status_code=401)
+        return refused("That username and password do not match an account.", 401)
     request.session.clear()
     request.session.update({"staff_id": staff.id, "staff_name": staff.display_name})
     return RedirectResponse(_safe_next(next), status_code=303)

@@ -2,13 +2,14 @@
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
 
 from core import audit
 from core.audit import Actor
-from core.errors import Conflict, InvalidInput
-from core.security import hash_password
+from core.errors import Conflict, InvalidInput, NotAllowed
+from core.security import hash_password, verify_password
 from governance import repository
 from governance.events import GovernanceEvent
 from governance.models import (
@@ -22,6 +23,7 @@ from governance.models import (
     Round,
     StaffAccount,
     VoteStatus,
+    utcnow,
 )
 
 POSTCODE_PREFIX = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
@@ -145,10 +147,38 @@ def move_to_phase(session: Session, actor: Actor, voting_round: Round, phase: Ph
     return voting_round
 
 
-def authenticate(session: Session, username: str, password: str) -> StaffAccount | None:
-    from core.security import verify_password
+SIGN_IN_ATTEMPTS = 5
+LOCK_MINUTES = 10
 
+
+class TooManyAttempts(NotAllowed):
+    title = "Too many attempts"
+
+
+def authenticate(session: Session, username: str, password: str) -> StaffAccount | None:
+    """The account these credentials open, or None. Five wrong passwords in a row lock the account
+    for ten minutes, so a password cannot be guessed by trying; the lock is logged for scrutiny."""
     staff = repository.staff_by_username(session, username)
-    if staff is None or not staff.active or not verify_password(staff.password_hash, password):
+    if staff is None or not staff.active:
         return None
+    now = utcnow()
+    if staff.locked_until is not None and _aware(staff.locked_until) > now:
+        raise TooManyAttempts(f"Too many wrong passwords. Try again in {LOCK_MINUTES} minutes, or ask an "
+                              "administrator.")
+    if not verify_password(staff.password_hash, password):
+        staff.failed_sign_ins += 1
+        if staff.failed_sign_ins >= SIGN_IN_ATTEMPTS:
+            staff.failed_sign_ins, staff.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
+            audit.append(session, Actor(role="system", ref="sign-in"), GovernanceEvent.staff_locked,
+                         f"staff:{staff.id}", {"minutes": LOCK_MINUTES})
+        session.add(staff)
+        return None
+    if staff.failed_sign_ins or staff.locked_until:
+        staff.failed_sign_ins, staff.locked_until = 0, None
+        session.add(staff)
     return staff
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
