@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.rules.strategies import elections
 from voting.rules import Election, count, tally
 from voting.rules.greedy import total_satisfaction
-from voting.rules.mes import FastMES, _prepare, run_exact
+from voting.rules.mes import FastMES, _prepare, method_of_equal_shares, run_exact
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 RULES = [
@@ -118,8 +118,16 @@ class TestFloatsNeverDecideACloseCall:
         sup, start, cands, total = _prepare(t, sat, [])
         share = Fraction(t.budget, t.num_voters) + extra_share
         exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
-        fast, _ = FastMES(t, sup, start, cands, total).run(share)
+        fast = FastMES(t, sup, start, cands, total).run(share)[0]
         assert fast == exact
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(elections(max_projects=8, max_voters=40), st.sampled_from(["cost", "cardinality"]))
+    def test_skipping_add1_increments_never_changes_the_outcome(self, election, sat):
+        t = tally(election)
+        jumping = method_of_equal_shares(t, sat, increment=1, skip=True)
+        stepping = method_of_equal_shares(t, sat, increment=1, skip=False)
+        assert jumping.selected == stepping.selected
 
     def test_a_large_random_election_fast_equals_exact(self):
         rnd = random.Random(7)

@@ -50,6 +50,7 @@ class MESResult:
     candidates: list[int]
     rounds: int = 0  # add1: how many MES runs
     exact_rounds: int = 0  # rounds settled in exact arithmetic
+    skipped: int = 0  # add1: shares never counted because provably nothing changed there
 
 
 def _exact_rho(cost: Number, sup: list[tuple[int, int, Number]], b: list) -> Fraction:
@@ -244,7 +245,13 @@ class FastMES:
             self._ballot_u = table
         return self._ballot_u
 
-    def run(self, share: Number) -> tuple[list[int], list[float]]:
+    def run(self, share: Number, trace: list | None = None) -> tuple[list[int], list[float]]:
+        """One MES run at the given per-voter share.
+
+        With a ``trace`` list, every round appends ``(winner, (upper bound of its rho, exact rho or
+        None), {other remaining project: (lower bound of its rho, exact rho or None)})``; see
+        :func:`same_for_all_shares_between`.
+        """
         np = self.np
         t = self.t
         costs = t.costs
@@ -340,6 +347,9 @@ class FastMES:
                 pos[p] = len(sel)
                 sel.append(p)
                 remaining.discard(p)
+                if trace is not None:
+                    others = {q: ((fresh[q][1] if q in fresh else lo[q]), None) for q in remaining}
+                    trace.append((p, (fresh[p][2], None), others))
                 continue
             # close call: settle this round exactly
             if DEBUG:
@@ -371,6 +381,14 @@ class FastMES:
             rho_memo[p] = best
             sel.append(p)
             remaining.discard(p)
+            if trace is not None:
+                others = {}
+                for q in remaining:
+                    if q in settled:
+                        others[q] = (float(settled[q]) * (1 - 1e-12), settled[q])
+                    else:
+                        others[q] = ((fresh[q][1] if q in fresh else lo[q]), None)
+                trace.append((p, (float(best) * (1 + 1e-12), best), others))
             if p in before:
                 b = before[p]
                 for g, _, u in self.sup.exact(p):
@@ -382,14 +400,44 @@ class FastMES:
         return self.start + sel, bf.tolist()
 
 
+def same_for_all_shares_between(low: list, high: list) -> bool:
+    """True if MES funds the same projects at every share between two runs' shares.
+
+    With the same funded sequence so far, every voter's budget is non-decreasing in the share, so
+    every project's ``rho`` is non-increasing and affordability only improves. Hence if both runs fund
+    the same sequence and, in every round, the winner's ``rho`` at the low share is below every other
+    candidate's ``rho`` at the high share (or equal, exactly, with the winner first in id order), the
+    winner is the same at every share in between; a project unaffordable at the high share is
+    unaffordable below it too. All bounds are conservative floats or exact Fractions.
+    """
+    if len(low) != len(high):
+        return False
+    for (w_low, (hi, exact_hi), _), (w_high, _, others) in zip(low, high, strict=True):
+        if w_low != w_high:
+            return False
+        for q, (lo, exact_lo) in others.items():
+            if exact_hi is not None and exact_lo is not None:
+                if exact_hi > exact_lo or (exact_hi == exact_lo and q < w_low):
+                    return False
+            elif not hi < lo:
+                return False
+    return True
+
+
 def method_of_equal_shares(
     t: Tally,
     sat: str = "cost",
     increment: Number | None = None,
     initial: list[int] | None = None,
     exact: bool | None = None,
+    skip: bool = True,
 ) -> MESResult:
-    """MES on a tally; ``increment=1`` gives pabutools' add1 variant."""
+    """MES on a tally; ``increment=1`` gives pabutools' add1 variant.
+
+    With ``skip`` (the default) the add1 loop may jump over shares at which MES provably funds the
+    same projects as at the current one (see :func:`same_for_all_shares_between`); the outcome is the
+    one pabutools' one-by-one loop returns.
+    """
     sup, start, cands, total_sat = _prepare(t, sat, list(initial or []))
     n = t.num_voters
     if n == 0:
@@ -399,17 +447,22 @@ def method_of_equal_shares(
     engine = None if exact else FastMES(t, sup, start, cands, total_sat)
     per = {p: sup.exact(p) for p in cands} if exact else None
 
-    def run(share):
+    def run(share, trace=None):
         if engine is None:
             sel, b = run_exact(t, per, start, cands, total_sat, share)
             return sel, [float(x) for x in b]
-        return engine.run(share)
+        return engine.run(share, trace)
 
     share = Fraction(t.budget, n)
-    selected, budgets = run(share)
+    trace: list | None = [] if (engine is not None and increment is not None and skip) else None
+    selected, budgets = run(share, trace)
     runs = 1
+    skipped = 0
     if increment is not None:
         prev = (list(start), [float(share)] * len(t.groups), share)
+        stride = 1  # galloping: how far ahead to try to prove that nothing changes
+        streak = 0  # consecutive single steps that funded the same sequence
+        patience = 1  # streak needed before trying a jump; doubles after every failed try
         while True:
             spent = sum(t.costs[p] for p in selected)
             if spent > t.budget:
@@ -419,14 +472,35 @@ def method_of_equal_shares(
             if all(spent + t.costs[p] > t.budget for p in cands if p not in chosen):
                 break
             prev = (selected, budgets, share)
+            if stride > 1:
+                ahead_trace: list | None = []
+                ahead_selected, ahead_budgets = run(share + stride * increment, ahead_trace)
+                runs += 1
+                if same_for_all_shares_between(trace, ahead_trace):
+                    # every share in between funds the same projects: nothing to stop at there
+                    skipped += stride - 1
+                    share += stride * increment
+                    selected, budgets, trace = ahead_selected, ahead_budgets, ahead_trace
+                    stride = min(stride * 2, 1 << 20)
+                    patience = max(1, patience // 2)
+                    continue
+                stride, streak, patience = 1, 0, patience * 2
+            ahead_trace = [] if trace is not None else None
             share += increment
-            selected, budgets = run(share)
+            selected, budgets = run(share, ahead_trace)
             runs += 1
+            if trace is not None:
+                same_sequence = [w for w, _, _ in ahead_trace] == [w for w, _, _ in trace]
+                streak = streak + 1 if same_sequence else 0
+                trace = ahead_trace
+                if streak >= patience:
+                    stride = 2
     return MESResult(
         selected=selected,
         budgets=budgets,
         share=share,
         candidates=cands,
         rounds=runs,
+        skipped=skipped,
         exact_rounds=engine.exact_rounds if engine else 0,
     )
