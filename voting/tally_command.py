@@ -20,7 +20,7 @@ import sys
 from fractions import Fraction
 
 from voting import pabulib
-from voting.rules import count
+from voting.rules import count_tally
 from voting.rules.outcome import money
 
 
@@ -54,22 +54,22 @@ def run(argv: list[str]) -> int:
         return 2
     try:
         pb = pabulib.read(args.file)
-        election = pb.election()
+        counted = pb.tally()
     except (pabulib.PabulibError, ValueError, TypeError) as exc:
         print(f"tally: {exc}", file=sys.stderr)
         return 2
-    if args.rule == "phragmen" and election.kind != "approval":
+    if args.rule == "phragmen" and pb.kind != "approval":
         print(f"tally: phragmen counts approval ballots only; this file has {pb.vote_type} votes", file=sys.stderr)
         return 2
-    outcome = count(election, rule=args.rule, satisfaction=args.satisfaction, completion=args.completion)
+    outcome = count_tally(counted, rule=args.rule, satisfaction=args.satisfaction, completion=args.completion)
     selected = sorted(outcome.selected, key=natural_key)
     if args.json:
         total = _json_number(outcome.total_cost)
         print(json.dumps({"rule": args.rule, "selected": selected, "total_cost": total}))
         return 0
     currency = pb.meta.get("currency", "")
-    print(f"{outcome.rule}: {len(selected)} of {len(election.projects)} projects funded, ", end="")
-    print(f"{money(outcome.total_cost, currency)} of {money(election.budget, currency)}")
+    print(f"{outcome.rule}: {len(selected)} of {len(counted.names)} projects funded, ", end="")
+    print(f"{money(outcome.total_cost, currency)} of {money(counted.budget, currency)}")
     for pid in outcome.selected:
         facts = outcome.projects[pid]
         print(f"  {facts.position:>3}. {pid:>10}  {money(facts.cost, currency):>16}  support {facts.support}")
