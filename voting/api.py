@@ -11,10 +11,9 @@ from core.web import DatabaseDep, SessionDep
 from governance import repository as governance_repo
 from governance.models import Round
 from proposals import repository as proposals_repo
+from voting import casting, service
 from voting import repository as voting_repo
-from voting import service
 from voting.errors import ResultsNotPublished
-from voting.routes import cast_with_replay
 
 router = APIRouter(prefix="/api/v1", tags=["rounds"])
 
@@ -95,7 +94,8 @@ def cast_ballot(round_id: int, db: DatabaseDep, body: Annotated[Any, Body()] = N
                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None):
     """Cast a ballot with a voter pass. Send `Idempotency-Key` to make retries safe."""
     code, choices = service.parse_ballot_body(body)
-    receipt = cast_with_replay(db, round_id=round_id, code=code, choices=choices, idempotency_key=idempotency_key)
+    receipt = casting.cast_with_replay(db, round_id=round_id, code=code, choices=choices,
+                                       idempotency_key=idempotency_key)
     return JSONResponse({"tracking_code": receipt.tracking_code}, status_code=201)
 
 

@@ -15,7 +15,7 @@ from governance import repository as governance_repo
 from governance.models import COUNTING_RULE_LABELS, BallotKind, Round
 from governance.permissions import CHAIR, RUNS_EVENT_DESK, CurrentStaff, require_round_role, rounds_for_staff
 from proposals import repository as proposals_repo
-from voting import ballots, export, service
+from voting import ballots, casting, export, service
 from voting import repository as voting_repo
 from voting.ballots import BallotChoices
 
@@ -126,34 +126,13 @@ def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()
     except (ValueError, KeyError, TypeError, AttributeError):
         return _kiosk_entry(request, InvalidInput("The ballot form was damaged; please start again."), code)
     try:
-        receipt = cast_with_replay(db, round_id=None, code=code, choices=choices, idempotency_key=idempotency_key)
+        receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
+                                           idempotency_key=idempotency_key)
     except PlatformError as problem:
         return _kiosk_entry(request, problem, code)
     with db.session() as session:
         voting_round = governance_repo.get_round(session, receipt.round_id)
     return render(request, "voting/receipt.html", {"round": voting_round, "receipt": receipt})
-
-
-def cast_with_replay(db, *, round_id: int | None, code: str, choices: BallotChoices,
-                     idempotency_key: str | None) -> service.Receipt:
-    """Cast in its own committed transaction. If a twin request with the same key won the race
-    for the pass, answer with that request's receipt rather than 'already used'."""
-    if round_id is None:
-        with db.session() as session:
-            round_id = service.find_pass(session, code).round_id
-    try:
-        with db.session(write=True) as session:
-            return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,
-                                       idempotency_key=idempotency_key or None)
-    except service.PassAlreadyUsed:
-        if not idempotency_key:
-            raise
-        with db.session() as session:
-            earlier = service.replay(session, round_id, idempotency_key,
-                                     service.request_fingerprint(round_id, code, choices))
-        if earlier is None:
-            raise
-        return earlier
 
 
 # --- the steward's desk -----------------------------------------------------------------------

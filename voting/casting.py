@@ -1,0 +1,27 @@
+"""Casting a ballot as one committed unit of work, shared by the kiosk and the JSON API."""
+
+from core.database import Database
+from voting import service
+from voting.ballots import BallotChoices
+
+
+def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: BallotChoices,
+                     idempotency_key: str | None) -> service.Receipt:
+    """Cast in its own committed transaction. If a twin request with the same key won the race
+    for the pass, answer with that request's receipt rather than 'already used'."""
+    if round_id is None:
+        with db.session() as session:
+            round_id = service.find_pass(session, code).round_id
+    try:
+        with db.session(write=True) as session:
+            return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,
+                                       idempotency_key=idempotency_key or None)
+    except service.PassAlreadyUsed:
+        if not idempotency_key:
+            raise
+        with db.session() as session:
+            earlier = service.replay(session, round_id, idempotency_key,
+                                     service.request_fingerprint(round_id, code, choices))
+        if earlier is None:
+            raise
+        return earlier
