@@ -14,9 +14,10 @@ the new load), so every project's load sum is a short exact sum kept up to date 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from fractions import Fraction
 from math import inf
+
+import numpy as np
 
 from voting.rules.election import Tally
 from voting.rules.outcome import money, too_expensive
@@ -37,24 +38,45 @@ def sequential_phragmen(t: Tally, currency: str = "") -> tuple[list[int], dict[i
             remaining.add(i)
     score = t.support
     # load sums per project: exact Fractions
-    load_sum: list[Fraction] = [Fraction(0)] * n
-    supporters: dict[int, list[int]] = defaultdict(list)
-    for g, (_, items) in enumerate(t.groups):
-        for i, _ in items:
-            supporters[i].append(g)
+    # Per project, how many of its voters carry each load value (by load id); the exact load sum is
+    # sum(count * load) over a handful of ids. A float copy of the sums picks the candidates; exact
+    # Fractions decide between any that are within a hair of each other, and fix the new load.
+    counts: list[dict[int, int]] = [{0: score[i]} if score[i] else {} for i in range(n)]
+    load_f = [0.0] * n
+    costs_f = [float(c) for c in costs]
+    # group -> projects (CSR) and project -> supporting groups, as numpy arrays
+    lengths = np.fromiter((len(items) for _, items in t.groups), dtype=np.int64, count=len(t.groups))
+    starts = np.concatenate(([0], np.cumsum(lengths)))
+    entry_project = np.fromiter((i for _, items in t.groups for i, _ in items), dtype=np.int64, count=int(starts[-1]))
+    entry_group = np.repeat(np.arange(len(t.groups), dtype=np.int64), lengths)
+    weights = np.fromiter((w for w, _ in t.groups), dtype=np.int64, count=len(t.groups))
+    order = np.argsort(entry_project, kind="stable")
+    by_project = entry_group[order]
+    bounds = np.searchsorted(entry_project[order], np.arange(n + 1))
     selected: list[int] = []
     spent = 0
     loads: list[Fraction] = [Fraction(0)]  # load values by id; every group starts at load id 0
-    group_load = [0] * len(t.groups)
+    loads_f = [0.0]
+    group_load = np.zeros(len(t.groups), dtype=np.int64)
+    n_ids = n + 2  # load ids never exceed the number of rounds + 1
+
+    def exact_value(p: int) -> Fraction:
+        return (sum(c * loads[k] for k, c in counts[p].items()) + costs[p]) / score[p]
+
     while remaining:
-        best = inf
-        ties: list[int] = []
-        for p in sorted(remaining):
-            value = (load_sum[p] + costs[p]) / score[p] if score[p] else inf
-            if not ties or value < best:
-                best, ties = value, [p]
-            elif value == best:
-                ties.append(p)
+        finite = [p for p in remaining if score[p]]
+        if finite:
+            values = {p: (load_f[p] + costs_f[p]) / score[p] for p in finite}
+            low = min(values.values())
+            near = sorted(p for p, v in values.items() if v <= low * (1 + 1e-9) + 1e-300)
+            if len(near) == 1:
+                best, ties = exact_value(near[0]), near
+            else:
+                exact = {p: exact_value(p) for p in near}
+                best = min(exact.values())
+                ties = [p for p in near if exact[p] == best]
+        else:
+            best, ties = inf, sorted(remaining)
         over = [p for p in ties if spent + costs[p] > budget]
         if over:
             stopper = min(over)
@@ -75,14 +97,30 @@ def sequential_phragmen(t: Tally, currency: str = "") -> tuple[list[int], dict[i
         # every supporter of the winner now carries load `best`
         new_id = len(loads)
         loads.append(best)
-        moved: dict[tuple[int, int], int] = defaultdict(int)
-        for g in supporters[winner]:
-            old_id = group_load[g]
-            group_load[g] = new_id
-            weight, items = t.groups[g]
-            for i, _ in items:
-                moved[i, old_id] += weight
-        for (i, old_id), weight in moved.items():
+        best_f = float(best)
+        loads_f.append(best_f)
+        groups = by_project[bounds[winner] : bounds[winner + 1]]
+        old_ids = group_load[groups]
+        group_load[groups] = new_id
+        # every (project, old load id) pair among the winner's supporters, with its voter count
+        lens = lengths[groups]
+        total = int(lens.sum())
+        offsets = np.repeat(starts[groups] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
+        entries = offsets + np.arange(total)
+        projects = entry_project[entries]
+        keys = projects * (n_ids) + np.repeat(old_ids, lens)
+        moved = np.bincount(keys, weights=np.repeat(weights[groups], lens).astype(np.float64))
+        uniq = np.flatnonzero(moved)
+        for key, weight in zip(uniq.tolist(), moved[uniq].tolist(), strict=True):
+            i, old_id = divmod(key, n_ids)
             if i in remaining:
-                load_sum[i] += weight * (best - loads[old_id])
+                weight = int(round(weight))
+                c = counts[i]
+                left_over = c[old_id] - weight
+                if left_over:
+                    c[old_id] = left_over
+                else:
+                    del c[old_id]
+                c[new_id] = c.get(new_id, 0) + weight
+                load_f[i] += weight * (best_f - loads_f[old_id])
     return selected, reasons
