@@ -10,7 +10,8 @@ is satisfied with are funded up front.
 
 ``increment=1`` is pabutools' ``voter_budget_increment=1`` ("add1"): rerun MES with every voter's
 share raised by 1 (in money) until the outcome is exhaustive (no further candidate fits), or until
-the outcome would overspend, in which case the last affordable outcome stands.
+the outcome would overspend, in which case the last affordable outcome stands. When a stretch of shares
+provably gives the same outcome (see :func:`same_for_all_shares_between`), the loop jumps over it.
 
 Exactness
 ---------

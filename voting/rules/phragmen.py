@@ -9,7 +9,9 @@ stops as soon as one of the projects tied for the smallest new load does not fit
 nothing else is left, and then in id order.
 
 Exact arithmetic: voters are grouped by their current load (all supporters of a funded project share
-the new load), so every project's load sum is a short exact sum kept up to date incrementally.
+the new load), so every project's load sum is an exact short sum ``count x load`` over a few load values.
+Floats only shortlist the candidates: any project within a relative 1e-9 of the smallest float value
+is compared exactly with Fractions, and the new load is always the exact Fraction.
 """
 
 from __future__ import annotations
