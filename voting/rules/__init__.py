@@ -82,11 +82,7 @@ def count_tally(
         result = method_of_equal_shares(t, mes_sat, increment=1 if completion else None)
         selected = result.selected
         chosen = set(selected)
-        left_by_project = [0.0] * len(t.names)
-        for g, (weight, items) in enumerate(t.groups):
-            if result.budgets and result.budgets[g]:
-                for i, _ in items:
-                    left_by_project[i] += weight * result.budgets[g]
+        left_by_project = result.left
         # why the others were not funded by MES
         for p in range(len(t.names)):
             if p in chosen:

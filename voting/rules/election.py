@@ -108,6 +108,10 @@ class Tally:
     num_voters: int
     support: list[Number]  # votes (approval) or total points (other kinds)
     voters: list[int]  # number of voters who gave the project anything
+    # the groups flattened, one entry per (group, project) pair, for vectorised rules
+    entry_group: list[int] = field(default_factory=list, repr=False)
+    entry_project: list[int] = field(default_factory=list, repr=False)
+    entry_points: list[Number] = field(default_factory=list, repr=False)
 
     @property
     def is_approval(self) -> bool:
@@ -193,8 +197,14 @@ def tally_from_counts(election: Election, raw: dict) -> Tally:
     support: list[Number] = [0] * len(names)
     voters = [0] * len(names)
     groups = []
-    for items, weight in counter.items():
+    entry_group: list[int] = []
+    entry_project: list[int] = []
+    entry_points: list[Number] = []
+    for g, (items, weight) in enumerate(counter.items()):
         groups.append((weight, items))
+        entry_group.extend([g] * len(items))
+        entry_project.extend([i for i, _ in items])
+        entry_points.extend([pt for _, pt in items])
         for i, points in items:
             support[i] += weight * points
             voters[i] += weight
@@ -207,4 +217,7 @@ def tally_from_counts(election: Election, raw: dict) -> Tally:
         num_voters=sum(raw.values()),
         support=support,
         voters=voters,
+        entry_group=entry_group,
+        entry_project=entry_project,
+        entry_points=entry_points,
     )

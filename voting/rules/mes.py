@@ -47,6 +47,7 @@ DEBUG = False
 class MESResult:
     selected: list[int]  # including the projects funded up front
     budgets: list[float]  # per group, what voters had left at the end
+    left: list[float]  # per project, what its supporters had left at the end
     share: Number  # per-voter share used by the returned outcome
     candidates: list[int]
     rounds: int = 0  # add1: how many MES runs
@@ -90,15 +91,17 @@ class Supporters:
         self.t = t
         self.sat = sat
         groups = t.groups
-        lengths = np.fromiter((len(items) for _, items in groups), dtype=np.int64, count=len(groups))
-        g_all = np.repeat(np.arange(len(groups), dtype=np.int64), lengths)
-        p_all = np.fromiter((i for _, items in groups for i, _ in items), dtype=np.int64, count=int(lengths.sum()))
-        pts_exact = [pt for _, items in groups for _, pt in items]
+        g_all = np.array(t.entry_group, dtype=np.int64)
+        p_all = np.array(t.entry_project, dtype=np.int64)
+        pts_exact = t.entry_points
         if t.kind == "approval":
             keep = None
             self.all_positive = True
         else:
-            pts_f = np.array([float(x) for x in pts_exact], dtype=np.float64)
+            try:
+                pts_f = np.array(pts_exact, dtype=np.float64)
+            except TypeError:
+                pts_f = np.array([float(x) for x in pts_exact], dtype=np.float64)
             keep = pts_f > 0
             self.all_positive = bool(keep.all())
         positions = np.arange(len(p_all), dtype=np.int64)
@@ -110,8 +113,17 @@ class Supporters:
         self.pts_f = None if keep is None else pts_f[order]
         self.bounds = np.searchsorted(p_all[order], np.arange(len(t.names) + 1))
         self.pts_exact = pts_exact
-        self.weights = np.fromiter((w for w, _ in groups), dtype=np.float64, count=len(groups))
+        self.weights = np.array([w for w, _ in groups], dtype=np.float64)
         self._exact: dict[int, list] = {}
+
+    def left(self, budgets: list[float]) -> list[float]:
+        """Per project: what its supporters have left in total, given budgets per group."""
+        np = __import__("numpy")
+        if not len(budgets):
+            return [0.0] * len(self.t.names)
+        b = np.asarray(budgets, dtype=np.float64)
+        cs = np.concatenate(([0.0], np.cumsum(self.weights[self.g] * b[self.g])))
+        return (cs[self.bounds[1:]] - cs[self.bounds[:-1]]).tolist()
 
     def count(self, p: int) -> int:
         return int(self.bounds[p + 1] - self.bounds[p])
@@ -442,7 +454,7 @@ def method_of_equal_shares(
     sup, start, cands, total_sat = _prepare(t, sat, list(initial or []))
     n = t.num_voters
     if n == 0:
-        return MESResult(list(initial or []), [], 0, cands)
+        return MESResult(list(initial or []), [], [0.0] * len(t.names), 0, cands)
     if exact is None:
         exact = sum(sup.count(p) for p in cands) < SMALL
     engine = None if exact else FastMES(t, sup, start, cands, total_sat)
@@ -499,6 +511,7 @@ def method_of_equal_shares(
     return MESResult(
         selected=selected,
         budgets=budgets,
+        left=sup.left(budgets),
         share=share,
         candidates=cands,
         rounds=runs,

@@ -47,11 +47,11 @@ def sequential_phragmen(t: Tally, currency: str = "") -> tuple[list[int], dict[i
     load_f = [0.0] * n
     costs_f = [float(c) for c in costs]
     # group -> projects (CSR) and project -> supporting groups, as numpy arrays
-    lengths = np.fromiter((len(items) for _, items in t.groups), dtype=np.int64, count=len(t.groups))
+    lengths = np.array([len(items) for _, items in t.groups], dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(lengths)))
-    entry_project = np.fromiter((i for _, items in t.groups for i, _ in items), dtype=np.int64, count=int(starts[-1]))
-    entry_group = np.repeat(np.arange(len(t.groups), dtype=np.int64), lengths)
-    weights = np.fromiter((w for w, _ in t.groups), dtype=np.int64, count=len(t.groups))
+    entry_project = np.array(t.entry_project, dtype=np.int64)
+    entry_group = np.array(t.entry_group, dtype=np.int64)
+    weights = np.array([w for w, _ in t.groups], dtype=np.int64)
     order = np.argsort(entry_project, kind="stable")
     by_project = entry_group[order]
     bounds = np.searchsorted(entry_project[order], np.arange(n + 1))
