@@ -165,3 +165,35 @@ class TestTheRoundsCountingRule:
                 db.session(write=True) as session:
             governance_service.change_ballot_settings(
                 session, CLI_ACTOR, day.round_id, BallotSettings(counting_rule=CountingRule.phragmen))
+
+
+class TestTheRegister:
+    @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+    def test_the_register_and_the_ballot_box_keep_no_rowid_order_on_sqlite(self, db):
+        with db.engine.connect() as conn:
+            tables = dict(conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name LIKE 'voting_%'").all())
+
+        for name in ("voting_pass", "voting_pass_use", "voting_ballot", "voting_idempotency"):
+            assert tables[name].rstrip().endswith("WITHOUT ROWID"), name
+
+    def test_two_stewards_cannot_give_one_resident_two_passes(self, db):
+        day = a_pb_day(db)
+        with db.session(write=True) as session:
+            voting_service.issue_pass(session, CLI_ACTOR, round_id=day.round_id, name="Ann Lee", postcode="SK10 1AA")
+
+        with pytest.raises(Conflict, match="already has a pass"), db.session(write=True) as session:
+            voting_service.issue_pass(session, CLI_ACTOR, round_id=day.round_id, name="ann lee", postcode="sk101aa")
+
+    def test_the_database_itself_refuses_a_second_pass_for_one_resident(self, db):
+        from sqlalchemy.exc import IntegrityError
+
+        from voting.models import VoterPass
+
+        day = a_pb_day(db)
+        twin = {"round_id": day.round_id, "holder_ref": "same-resident", "issued_on": "2026-11-26"}
+
+        with pytest.raises(IntegrityError), db.session(write=True) as session:
+            session.add(VoterPass(id="first", code_hash="h1", **twin))
+            session.add(VoterPass(id="second", code_hash="h2", **twin))
+            session.flush()

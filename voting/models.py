@@ -8,6 +8,7 @@ physical order is the order of their random keys, not the order they were cast.
 
 from datetime import datetime
 
+from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
 from governance.models import utcnow
@@ -15,12 +16,14 @@ from governance.models import utcnow
 
 class VoterPass(SQLModel, table=True):
     __tablename__ = "voting_pass"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    # One pass per resident per round, even when two stewards check the same person at once.
+    __table_args__ = (Index("uq_voting_pass_round_holder", "round_id", "holder_ref", unique=True),
+                      {"sqlite_with_rowid": False})
 
     id: str = Field(primary_key=True)                    # random; never shown
     round_id: int = Field(foreign_key="governance_round.id", index=True)
     code_hash: str = Field(unique=True)                  # HMAC of the code; the code itself is not kept
-    holder_ref: str | None = Field(default=None, index=True)  # HMAC of name + postcode: one pass per resident
+    holder_ref: str | None = None  # HMAC of name + postcode: one pass per resident
     issued_on: str                                      # the day only
     channel: str = "desk"                                # desk | batch
 

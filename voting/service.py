@@ -77,7 +77,10 @@ def issue_pass(session: Session, actor: Actor, *, round_id: int, name: str, post
     if voting_repo.pass_for_holder(session, round_id, holder_ref) is not None:
         raise Conflict("This resident already has a pass for this round.")
     issued = _new_pass(session, voting_round, holder_ref=holder_ref, channel="desk")
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the same resident, at the other end of the desk, a moment ago
+        raise Conflict("This resident already has a pass for this round.") from exc
     # No name, postcode or code in the log: the register stays apart from everything else.
     audit.append(session, actor, VotingEvent.pass_issued, f"round:{round_id}", {"channel": "desk"})
     return issued
