@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DATABASE_URL ?= sqlite:///$(CURDIR)/var/common-purse.db
 export DATABASE_URL
 
-.PHONY: run test test-slow test-fast lint bench setup clean
+.PHONY: run test test-slow lint bench bench-full setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/tally.py --quick
+
+# The four largest real instances side by side with pabutools: about an hour on two cores.
+bench-full: $(STAMP)
+	$(PY) bench/tally.py --pabutools-timeout 300
 
 clean:
 	rm -rf var .pytest_cache
