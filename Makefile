@@ -36,7 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/tally.py --quick
 
-# The four largest real instances side by side with pabutools: about an hour on two cores.
+# The four largest real instances side by side with pabutools: about 40 minutes (pabutools is the slow side).
 bench-full: $(STAMP)
 	$(PY) bench/tally.py --pabutools-timeout 300
 
