@@ -20,8 +20,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from core.bus import InProcessBus
-from core.database import Database, migrate
+from core.database import Database, is_sqlite, migrate, normalise_url
 from core.errors import install_error_handlers
+from core.pg_bus import PostgresBus
 from core.settings import PROJECT_ROOT, Settings, get_settings
 from core.web import add_security_headers
 
@@ -35,7 +36,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     from voting.routes import router as voting_router
 
     settings = settings or get_settings()
-    bus = InProcessBus()
+    # On PostgreSQL every worker listens to the others, so a ballot cast on one worker reaches a
+    # big screen connected to another; SQLite serves one worker.
+    bus = PostgresBus(settings.database_url) if not is_sqlite(normalise_url(settings.database_url)) else InProcessBus()
     db = Database(settings.database_url, bus)
     hub = ScreenHub(db)
     bus.subscribe(hub.on_event)
@@ -46,6 +49,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await asyncio.to_thread(migrate, settings.database_url)
         bus.attach(asyncio.get_running_loop())
         yield
+        if isinstance(bus, PostgresBus):
+            await bus.close()
         db.dispose()
 
     app = FastAPI(title="Common Purse", version="0.1.0", lifespan=lifespan,
@@ -75,13 +80,20 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 def _database(args) -> Database:
     url = getattr(args, "database_url", None) or get_settings().database_url
     migrate(url)
-    return Database(url)
+    # On PostgreSQL the CLI's commands notify the running workers too: `round close` from a
+    # terminal updates the big screen in the hall.
+    return Database(url, None if is_sqlite(normalise_url(url)) else PostgresBus(url))
 
 
 def cmd_serve(args) -> int:
     import uvicorn
 
-    migrate(get_settings().database_url)
+    url = get_settings().database_url
+    if args.workers > 1 and is_sqlite(normalise_url(url)):
+        print("error: several workers need PostgreSQL (DATABASE_URL=postgresql://...); "
+              "on SQLite serve with one worker.", file=sys.stderr)
+        return 2
+    migrate(url)
     uvicorn.run("main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 proxy_headers=True)
     return 0

@@ -1,8 +1,8 @@
 """The event bus: after a unit of work commits, its domain events are published here.
 
 Subscribers are coroutines (websocket pushes, live projections). The in-process backend
-serves one worker; a multi-worker backend (PostgreSQL NOTIFY or Redis) implements the same
-`Bus` protocol.
+serves one worker; `core.pg_bus.PostgresBus` serves several workers on PostgreSQL through the
+same protocol (plus a `before_commit` hook the unit of work calls inside the transaction).
 """
 
 import asyncio

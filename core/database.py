@@ -86,6 +86,9 @@ class Database:
         session = (self._writer if write else self._reader)()
         try:
             yield session
+            before_commit = getattr(self.bus, "before_commit", None)
+            if before_commit is not None and session.info.get("events"):
+                before_commit(session, session.info["events"])
             session.commit()
         except BaseException:
             session.rollback()

@@ -143,3 +143,12 @@ class TestRecountingAPublishedRound:
         day = a_pb_day(db)
 
         assert client.get(f"/rounds/{day.round_id}/results.pb").status_code == 409
+
+
+class TestServe:
+    @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+    def test_several_workers_on_sqlite_are_refused_with_the_reason(self, database_url):
+        result = run_cli(database_url, "serve", "--workers", "2")
+
+        assert result.returncode == 2
+        assert "several workers need PostgreSQL" in result.stderr
