@@ -28,7 +28,7 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 test-slow: $(STAMP)
-	$(PY) -m pytest -q -m slow tests/rules
+	$(PY) -m pytest -q -m slow --timeout=1800 tests/rules
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

@@ -48,6 +48,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         if run_migrations:
             await asyncio.to_thread(migrate, settings.database_url)
         bus.attach(asyncio.get_running_loop())
+        if isinstance(bus, PostgresBus):
+            await bus.wait_until_listening()
         yield
         if isinstance(bus, PostgresBus):
             await bus.close()

@@ -32,6 +32,7 @@ class PostgresBus:
         self.url = libpq_url(database_url)
         self._local = InProcessBus()
         self._listener: asyncio.Task | None = None
+        self._listening = asyncio.Event()
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._local.subscribe(subscriber)
@@ -48,6 +49,13 @@ class PostgresBus:
         self._local.attach(loop)
         self._listener = loop.create_task(self._listen())
 
+    async def wait_until_listening(self, timeout: float = 10) -> None:
+        """Serve only once LISTEN is in place, so no event of the first requests is missed."""
+        try:
+            await asyncio.wait_for(self._listening.wait(), timeout)
+        except TimeoutError:
+            log.warning("not listening for events after %s s; screens update once the connection is made", timeout)
+
     async def close(self) -> None:
         if self._listener is not None:
             self._listener.cancel()
@@ -58,6 +66,7 @@ class PostgresBus:
             try:
                 async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
                     delay = 0.5
                     async for notification in conn.notifies():
                         fields = json.loads(notification.payload)
