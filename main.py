@@ -30,10 +30,10 @@ from core.web import add_security_headers
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
+    from voting import chair, desk, kiosk, results
     from voting.api import router as api_router
     from voting.live import ScreenHub
     from voting.live import router as live_router
-    from voting.routes import router as voting_router
 
     settings = settings or get_settings()
     # On PostgreSQL every worker listens to the others, so a ballot cast on one worker reaches a
@@ -71,7 +71,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         return {"status": "ok"}
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
-    for router in (governance_router, proposals_router, voting_router, live_router):
+    for router in (governance_router, proposals_router, kiosk.router, desk.router, chair.router, results.router,
+                   live_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
     return app
@@ -118,11 +119,11 @@ def cmd_demo(args) -> int:
 
 def cmd_passes(args) -> int:
     from core.audit import CLI_ACTOR
-    from voting import service
+    from voting import register
 
     db = _database(args)
     with db.session(write=True) as session:
-        issued = service.issue_passes(session, CLI_ACTOR, round_id=args.round, count=args.count)
+        issued = register.issue_passes(session, CLI_ACTOR, round_id=args.round, count=args.count)
     codes = [p.code for p in issued]
     print(json.dumps({"round": args.round, "passes": codes}) if args.json else "\n".join(codes))
     return 0

@@ -10,6 +10,7 @@ from governance.models import BallotKind, CountingRule, Partnership, Phase, Role
 from governance.service import BallotSettings
 from proposals import service as proposals_service
 from proposals.models import Proposal
+from voting import register
 from voting import service as voting_service
 
 PASSWORD = "correct horse battery staple"
@@ -80,7 +81,7 @@ def a_pb_day(db, *, open_vote: bool = True, **round_options) -> PBDay:
 
 def passes_for(db, round_id: int, count: int = 1) -> list[str]:
     with db.session(write=True) as session:
-        return [p.code for p in voting_service.issue_passes(session, CLI_ACTOR, round_id=round_id, count=count)]
+        return [p.code for p in register.issue_passes(session, CLI_ACTOR, round_id=round_id, count=count)]
 
 
 def csrf_from(html: str) -> str:

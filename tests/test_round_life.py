@@ -16,8 +16,8 @@ from core.database import Database
 from core.errors import Conflict
 from tests.builders import a_pb_day
 from tests.conftest import _reset_postgres
+from voting import register, service
 from voting import repository as voting_repo
-from voting import service
 from voting.ballots import BallotChoices
 from voting.errors import InvalidBallot, PassAlreadyUsed, VoteNotOpen
 from voting.verification import verify_ballot_box
@@ -42,10 +42,10 @@ class RoundLife(RuleBasedStateMachine):
     def steward_issues_a_pass(self):
         if self.status not in ("draft", "open"):
             with pytest.raises(VoteNotOpen), self.db.session(write=True) as session:
-                service.issue_passes(session, CLI_ACTOR, round_id=self.round_id, count=1)
+                register.issue_passes(session, CLI_ACTOR, round_id=self.round_id, count=1)
             return "NO-PASS"
         with self.db.session(write=True) as session:
-            return service.issue_passes(session, CLI_ACTOR, round_id=self.round_id, count=1)[0].code
+            return register.issue_passes(session, CLI_ACTOR, round_id=self.round_id, count=1)[0].code
 
     @rule(code=passes, score=st.integers(min_value=-1, max_value=7), which=st.integers(min_value=0, max_value=3))
     def resident_votes(self, code, score, which):

@@ -1,7 +1,7 @@
 """Casting a ballot as one committed unit of work, shared by the kiosk and the JSON API."""
 
 from core.database import Database
-from voting import service
+from voting import register, service
 from voting.ballots import BallotChoices
 
 
@@ -11,7 +11,7 @@ def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: 
     for the pass, answer with that request's receipt rather than 'already used'."""
     if round_id is None:
         with db.session() as session:
-            round_id = service.find_pass(session, code).round_id
+            round_id = register.find_pass(session, code).round_id
     try:
         with db.session(write=True) as session:
             return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,

@@ -11,6 +11,7 @@ from governance import service as governance_service
 from governance.models import Partnership, Phase, Role
 from governance.service import BallotSettings
 from proposals import service as proposals_service
+from voting import register
 from voting import service as voting_service
 from voting.ballots import BallotChoices
 
@@ -98,7 +99,7 @@ def _simulate_pb_day(session: Session, round_id: int, count: int) -> None:
 
     projects = proposals_repo.on_ballot(session, round_id)
     appeal = {p.id: rng.uniform(1.5, 4.5) for p in projects}
-    passes = voting_service.issue_passes(session, CLI_ACTOR, round_id=round_id, count=count)
+    passes = register.issue_passes(session, CLI_ACTOR, round_id=round_id, count=count)
     for issued in passes:
         scores = {pid: max(1, min(5, round(rng.gauss(a, 1.0)))) for pid, a in appeal.items()}
         voting_service.cast_ballot(session, round_id=round_id, pass_code=issued.code,

@@ -57,7 +57,7 @@ class ScreenHub:
 
     def render(self, round_id: int) -> str:
         from voting import repository as voting_repo
-        from voting.routes import results_context
+        from voting.results import results_context
 
         with self.db.session() as session:
             context = results_context(session, round_id)
