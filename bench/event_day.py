@@ -28,12 +28,26 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 from websockets.asyncio.client import connect
 
-from harness import (Server, bench_environment, cpu_seconds, describe, load_average, percentile,
-                     postgres_database, project_ids, rss_mib, seed_open_round, sqlite_database)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness import (  # noqa: E402
+    Server,
+    bench_environment,
+    cpu_seconds,
+    describe,
+    load_average,
+    percentile,
+    postgres_database,
+    project_ids,
+    rss_mib,
+    seed_open_round,
+    sqlite_database,
+)
 
 TURNOUT = re.compile(r'id="turnout-count"[^>]*>\s*(\d+)\s*<')
 
@@ -208,7 +222,8 @@ async def run(args) -> int:
 
             turnout = (await client.get(f"/api/v1/rounds/{round_id}/turnout")).json()["ballots"]
         acknowledged = burst_figures["ok"] + offered_figures["ok"]
-        print(f"\nTurnout {turnout}, acknowledged {acknowledged}: {'equal' if turnout == acknowledged else 'DIFFERENT'}")
+        verdict = "equal" if turnout == acknowledged else "DIFFERENT"
+        print(f"\nTurnout {turnout}, acknowledged {acknowledged}: {verdict}")
         print("Memory: " + ", ".join(f"pid {pid} {rss_mib(pid):.0f} MiB" for pid in server.pids()))
         print(f"After the run: {load_average()}")
         if args.targets:

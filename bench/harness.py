@@ -7,6 +7,7 @@ Nothing here is timed by a test; the scripts print what they measured.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import signal
@@ -92,7 +93,8 @@ def bench_environment(database_url: str) -> dict[str, str]:
     return env
 
 
-def seed_open_round(database_url: str, env: dict[str, str], *, passes: int, ballot: str = "approval") -> tuple[int, list[str]]:
+def seed_open_round(database_url: str, env: dict[str, str], *, passes: int,
+                    ballot: str = "approval") -> tuple[int, list[str]]:
     """A partnership, a £100,000 round of 17 projects, voting open, and `passes` batch passes.
 
     Runs in a child process so the settings it reads are the benchmark's, not this shell's."""
@@ -177,10 +179,8 @@ class Server:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=15)
         except (ProcessLookupError, subprocess.TimeoutExpired):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def _children(pid: int) -> list[int]:

@@ -5,8 +5,10 @@ PostgreSQL is the scale path. Services never commit: a unit of work commits once
 domain events it appended are published on the bus.
 """
 
+import threading
+from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -61,6 +63,37 @@ def create_engine_for(url: str) -> Engine:
     return engine
 
 
+class FairLock:
+    """A lock that hands over to waiters in the order they came.
+
+    SQLite lets one writer in at a time and makes the others retry with growing sleeps, so under a
+    burst a ballot can wait seconds while later ones slip in. Queuing writers here, first come first
+    served, before they ask SQLite for its lock keeps every wait as short as the queue ahead of it.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Lock] = deque()
+
+    def __enter__(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiting.append(turn)
+        turn.acquire()  # released by the holder ahead of us, which passes the lock straight on
+
+    def __exit__(self, *exc) -> None:
+        with self._mutex:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._held = False
+
+
 class Database:
     """One database: its engine, its session factories and the bus its events go to."""
 
@@ -71,6 +104,8 @@ class Database:
         write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         self._reader = sessionmaker(self.engine, class_=Session, expire_on_commit=False)
         self._writer = sessionmaker(write_engine, class_=Session, expire_on_commit=False)
+        # PostgreSQL queues writers on row locks itself; SQLite needs the queue in this process.
+        self._write_queue = FairLock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -83,18 +118,20 @@ class Database:
         `write=True` takes SQLite's write lock at BEGIN, so two writers never both read a
         pass as unused; PostgreSQL gets the same from row locks and unique constraints.
         """
-        session = (self._writer if write else self._reader)()
-        try:
-            yield session
-            before_commit = getattr(self.bus, "before_commit", None)
-            if before_commit is not None and session.info.get("events"):
-                before_commit(session, session.info["events"])
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        queue = self._write_queue if write and self._write_queue is not None else nullcontext()
+        with queue:
+            session = (self._writer if write else self._reader)()
+            try:
+                yield session
+                before_commit = getattr(self.bus, "before_commit", None)
+                if before_commit is not None and session.info.get("events"):
+                    before_commit(session, session.info["events"])
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            finally:
+                session.close()
         for domain_event in session.info.pop("events", []):
             self.bus.publish(domain_event)
 
