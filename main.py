@@ -89,7 +89,7 @@ def _database(args) -> Database:
 
 
 def cmd_serve(args) -> int:
-    import uvicorn
+    from core.serving import serve
 
     url = get_settings().database_url
     if args.workers > 1 and is_sqlite(normalise_url(url)):
@@ -97,8 +97,7 @@ def cmd_serve(args) -> int:
               "on SQLite serve with one worker.", file=sys.stderr)
         return 2
     migrate(url)
-    uvicorn.run("main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                proxy_headers=True)
+    serve(args.host, args.port, args.workers)
     return 0
 
 

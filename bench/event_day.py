@@ -98,14 +98,23 @@ class Cast:
         return self.done - self.sent
 
 
+TRANSPORT_ERRORS: Counter = Counter()
+
+
 async def cast(client: httpx.AsyncClient, round_id: int, code: str, approvals: list[int], sent: float) -> Cast:
-    try:
-        response = await client.post(f"/api/v1/rounds/{round_id}/ballots",
-                                     json={"pass": code, "approvals": approvals},
-                                     headers={"Idempotency-Key": secrets.token_urlsafe(16)})
-        status = response.status_code
-    except httpx.HTTPError:
-        status = 0  # no answer at all
+    """One voter's ballot. Like the kiosk, a request that got no answer is sent again with the same
+    Idempotency-Key (at most three times); each such retry is counted by its error."""
+    key = secrets.token_urlsafe(16)
+    status = 0  # no answer at all
+    for _attempt in range(3):
+        try:
+            response = await client.post(f"/api/v1/rounds/{round_id}/ballots",
+                                         json={"pass": code, "approvals": approvals},
+                                         headers={"Idempotency-Key": key})
+            status = response.status_code
+            break
+        except httpx.HTTPError as error:
+            TRANSPORT_ERRORS[type(error).__name__] += 1
     return Cast(sent, time.perf_counter(), status)
 
 
@@ -167,7 +176,9 @@ def report_casts(title: str, casts: list[Cast], wall: float, screens: list[Scree
     rate = len(ok) / wall
     print(f"\n{title}")
     print(f"  ballots: {len(casts)} sent, {len(ok)} acknowledged in {wall:.2f} s = {rate:.1f} ballots/s")
-    print(f"  answers by status: {dict(sorted(statuses.items()))}")
+    print(f"  answers by status: {dict(sorted(statuses.items()))}; "
+          f"requests resent after no answer: {dict(TRANSPORT_ERRORS) or 0}")
+    TRANSPORT_ERRORS.clear()
     print(f"  cast latency       {describe([c.latency for c in ok])}")
     if screens:
         print(f"  cast-to-screen     {describe(delays)}  ({len(delays)} screen updates measured, {missed} never shown)")

@@ -1,0 +1,65 @@
+"""Serving several workers, each with its own listening socket on the same port (SO_REUSEPORT).
+
+With one shared socket (uvicorn's own `--workers`), the worker that happens to be awake accepts a
+whole burst of new connections: measured here, 64 voters connecting at once landed 80/20 on two
+workers, so the second worker did little. With a socket per worker the kernel spreads new
+connections over the workers by a hash of their addresses.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import socket
+import time
+
+import uvicorn
+
+APP = "main:create_app"
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def run_worker(host: str, port: int) -> None:
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, proxy_headers=True)
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+
+
+def serve(host: str, port: int, workers: int) -> None:
+    if workers <= 1:
+        uvicorn.run(APP, factory=True, host=host, port=port, proxy_headers=True)
+        return
+    # Spawned, not forked: a fresh interpreter per worker shares no threads or connections.
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=run_worker, args=(host, port), daemon=False) for _ in range(workers)]
+    for process in processes:
+        process.start()
+
+    stopping = False
+
+    def stop(_signum, _frame) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping:
+        for n, process in enumerate(processes):
+            # A worker that died is replaced, so one crash does not halve the hall's capacity.
+            if not process.is_alive() and not stopping:
+                processes[n] = context.Process(target=run_worker, args=(host, port), daemon=False)
+                processes[n].start()
+        time.sleep(0.5)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=15)
