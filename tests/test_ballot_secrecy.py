@@ -130,3 +130,117 @@ class TestATrackingCodeRevealsNothing:
                 recovered += 1
 
         assert recovered == 0
+
+
+def spearman(order: list[int]) -> float:
+    """Rank correlation of stored position with true casting position (no ties)."""
+    n = len(order)
+    true_ranks = {v: r for r, v in enumerate(sorted(order))}
+    d2 = sum((pos - true_ranks[v]) ** 2 for pos, v in enumerate(order))
+    return 1 - 6 * d2 / (n * (n * n - 1))
+
+
+class TestAPBDayOfTwoHundredCannotBeOrderedByTime:
+    """Acceptance 2: passes issued at the desk one by one, 200 ballots, then a full copy of the database and
+    every export: no stored or published order of ballots or receipts beats chance within a batch."""
+
+    VOTERS = 200
+
+    def play_the_day(self, db, day):
+        from voting import register
+
+        combos = [dict(zip([p.id for p in day.proposals], scores, strict=True))
+                  for scores in itertools.product(range(1, 6), repeat=4)]
+        cast_order, tracking = [], []
+        for n in range(self.VOTERS):
+            with db.session(write=True) as session:
+                issued = register.issue_pass(session, CLI_ACTOR, round_id=day.round_id, name=f"Resident {n}",
+                                             postcode="SK10 1EA")
+            choices = combos[(n * 7) % len(combos)]  # distinct, so the test can tell every ballot apart
+            tracking.append(cast(db, day.round_id, issued.code, BallotChoices(scores=choices)))
+            cast_order.append(canonical_json({"scores": {str(k): v for k, v in sorted(choices.items())}}))
+        close_and_publish(db, day.round_id)
+        return cast_order, tracking
+
+    def orders_an_attacker_can_read(self, db, client, day, cast_order, tracking) -> dict[str, list[int]]:
+        from scrutiny.bundle import build_bundle
+        from voting import box
+
+        when = {choices: n for n, choices in enumerate(cast_order)}
+        receipt_when = {code: n for n, code in enumerate(tracking)}
+        physical = "ctid" if not db.is_sqlite else None
+        orders: dict[str, list] = {}
+        with db.session() as session:
+            def rows(sql):
+                return session.exec(sa.text(sql)).mappings().all()
+            for column in [physical, "id", "nonce"] + (["xmin::text::bigint"] if physical else []):
+                order = f" ORDER BY {column}" if column else ""
+                orders[f"voting_ballot by {column or 'storage'}"] = [
+                    (r["batch"], when[r["choices"]]) for r in rows(f"SELECT * FROM voting_ballot{order}")]
+            for column in [physical, "tracking_code"] + (["xmin::text::bigint"] if physical else []):
+                order = f" ORDER BY {column}" if column else ""
+                orders[f"voting_receipt by {column or 'storage'}"] = [
+                    (r["batch"], receipt_when[r["tracking_code"]])
+                    for r in rows(f"SELECT * FROM voting_receipt{order}")]
+            batch_of = {when[r["choices"]]: r["batch"] for r in rows("SELECT * FROM voting_ballot")}
+            leaf_when = {box.ballot_leaf(day.round_id, r["nonce"], r["choices"]).hex(): when[r["choices"]]
+                         for r in rows("SELECT * FROM voting_ballot")}
+            batch_entries = [json.loads(p) for p in session.exec(sa.text(
+                "SELECT payload FROM audit_event WHERE action = 'ballots.batched' ORDER BY seq")).scalars()]
+            bundle = build_bundle(session, day.round_id)
+        orders["ballots.batched leaves"] = [(e["batch"], leaf_when[leaf]) for e in batch_entries
+                                            for leaf in e["ballot_leaves"]]
+        import io
+        import zipfile
+        with zipfile.ZipFile(io.BytesIO(bundle)) as z:
+            orders["bundle ballots.jsonl"] = [(b["batch"], when[b["choices"]]) for b in map(
+                json.loads, z.read("ballots.jsonl").decode().splitlines())]
+        pb = client.get(f"/rounds/{day.round_id}/results.pb").text
+        header, *votes = pb.split("VOTES", 1)[1].strip().splitlines()
+        columns = header.split(";")
+        ids, points = columns.index("vote"), columns.index("points")
+        for line in votes:
+            cells = line.split(";")
+            choices = canonical_json({"scores": dict(sorted(zip(cells[ids].split(","), map(
+                int, cells[points].split(",")), strict=True)))})
+            orders.setdefault("Pabulib export", []).append((batch_of[when[choices]], when[choices]))
+        return orders
+
+    def test_no_stored_or_published_order_beats_chance_within_a_batch(self, db, client):
+        day = a_pb_day(db)
+        cast_order, tracking = self.play_the_day(db, day)
+
+        orders = self.orders_an_attacker_can_read(db, client, day, cast_order, tracking)
+
+        with db.session() as session:
+            sizes = session.exec(sa.text("SELECT batch, COUNT(*) FROM voting_ballot GROUP BY batch")).all()
+        assert all(size >= 20 for _, size in sizes) and sum(size for _, size in sizes) == self.VOTERS
+        assert len(orders) >= 7
+        for name, order in orders.items():
+            assert len(order) == self.VOTERS, name
+            per_batch = [[when for b, when in order if b == batch] for batch, _ in sizes]
+            mean_rho = sum(spearman(o) for o in per_batch) / len(per_batch)
+            # By chance one batch's rho has a spread of about 0.23, the mean of ten about 0.07: 0.35 is
+            # five spreads. Casting order itself would give 1.0.
+            assert abs(mean_rho) < 0.35, f"{name} orders ballots by casting time (mean rho {mean_rho:.2f})"
+
+    def test_every_receipt_has_an_inclusion_proof_that_verifies_against_the_sealed_root(self, db, client):
+        from core import merkle
+
+        day = a_pb_day(db)
+        _, tracking = self.play_the_day(db, day)
+        roots = set()
+
+        for code in tracking:
+            proof = client.get(f"/rounds/{day.round_id}/check.json", params={"code": code}).json()
+            inclusion = proof["inclusion"]
+            assert merkle.verify_inclusion(bytes.fromhex(proof["receipt_leaf"]), inclusion["leaf_index"],
+                                           inclusion["tree_size"], [bytes.fromhex(p) for p in inclusion["proof"]],
+                                           bytes.fromhex(inclusion["root"]))
+            roots.add(inclusion["root"])
+
+        with db.session() as session:
+            sealed = json.loads(session.exec(sa.text(
+                "SELECT payload FROM audit_event WHERE action = 'ballot_box.sealed'")).scalar_one())
+        assert roots == {sealed["root"]}
+        assert sealed["tree_size"] == 2 * self.VOTERS
