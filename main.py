@@ -4,7 +4,8 @@
     python main.py demo
     python main.py passes issue --round ID --count N [--json]
     python main.py round open|close|publish ID
-    python main.py audit verify [--database-url URL]
+    python main.py audit verify [--database-url URL | --bundle FILE.zip [--public-key KEY]]
+    python main.py audit bundle --round ID -o FILE.zip
     python main.py export pabulib --round ID [-o FILE]
     python main.py tally FILE.pb --rule {greedy,mes,phragmen} [--satisfaction ...] [--completion] --json
 """
@@ -30,6 +31,7 @@ from core.web import add_security_headers
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
+    from scrutiny.bundle import router as bundle_router
     from voting import chair, desk, kiosk, results
     from voting.api import router as api_router
     from voting.live import ScreenHub
@@ -72,7 +74,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, desk.router, chair.router, results.router,
-                   live_router):
+                   live_router, bundle_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
     return app
@@ -140,18 +142,69 @@ def cmd_round(args) -> int:
     return 0
 
 
+def _trusted_key_hex(given_b64: str | None) -> str | None:
+    """The key checkpoints must be signed by: the one given, else this server's own; None when
+    neither is at hand (then the key stored with the checkpoints is used, with a warning)."""
+    import base64
+
+    from core.audit import public_key_hex, signing_key
+    from core.settings import VAR_DIR
+
+    if given_b64:
+        return base64.b64decode(given_b64).hex()
+    if get_settings().audit_signing_key or (VAR_DIR / "audit-signing.key").exists():
+        return public_key_hex(signing_key())
+    return None
+
+
 def cmd_audit_verify(args) -> int:
-    from core.audit import public_key_hex, signing_key, verify_chain
+    if args.bundle:
+        return _verify_bundle(args)
+    from core.audit import verify_chain
     from voting.verification import verify_ballot_box
 
+    trusted = _trusted_key_hex(args.public_key)
     db = _database(args)
     with db.session() as session:
-        report = verify_chain(session, trusted_key=public_key_hex(signing_key()))
+        report = verify_chain(session, trusted_key=trusted)
         problem = report.problem if not report.ok else verify_ballot_box(session)
     if problem:
         print(f"FAILED: {problem}", file=sys.stderr)
         return 1
+    warnings = list(report.warnings or [])
+    if trusted is None:
+        warnings.append("no --public-key and no signing key here: checkpoints were checked against the key "
+                        "stored with them")
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"OK: {report.entries} entries, {report.checkpoints} signed checkpoints, head {report.head_hash}")
+    return 0
+
+
+def _verify_bundle(args) -> int:
+    from scrutiny.offline_verify import BundleProblem, verify_bundle
+
+    try:
+        report = verify_bundle(args.bundle, args.public_key)
+    except BundleProblem as problem:
+        print(f"FAILED: {problem}", file=sys.stderr)
+        return 1
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"OK: round {report.round_id}: {report.entries} entries, {report.checkpoints} signed checkpoints, "
+          f"{report.ballots} ballots recounted, sealed root {report.root}, head {report.head_hash}")
+    return 0
+
+
+def cmd_audit_bundle(args) -> int:
+    from scrutiny.bundle import build_bundle
+
+    db = _database(args)
+    with db.session() as session:
+        data = build_bundle(session, args.round, args.output.rsplit("/", 1)[-1])
+    with open(args.output, "wb") as out:
+        out.write(data)
+    print(f"{args.output}: {len(data)} bytes")
     return 0
 
 
@@ -199,7 +252,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     verify = audit.add_parser("verify", help="re-walk the chain, the checkpoints and every count")
     verify.add_argument("--database-url")
+    verify.add_argument("--bundle", help="verify an audit bundle offline: no database, no secret")
+    verify.add_argument("--public-key", help="the published signing key (base64); else the bundle's, with a warning")
     verify.set_defaults(run=cmd_audit_verify)
+    bundle = audit.add_parser("bundle", help="write a published round's audit bundle")
+    bundle.add_argument("--round", type=int, required=True)
+    bundle.add_argument("-o", "--output", required=True)
+    bundle.add_argument("--database-url")
+    bundle.set_defaults(run=cmd_audit_bundle)
     export = commands.add_parser("export", help="export a published round")
     export.add_argument("format", choices=["pabulib"])
     export.add_argument("--round", type=int, required=True)

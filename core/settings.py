@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     secret_key: str = "dev-only-secret-change-me"
     # Base64 of a 32-byte Ed25519 seed; when empty a key is kept in var/audit-signing.key.
     audit_signing_key: str = ""
+    # Every signed checkpoint is appended here too, outside the database (default var/audit-witness.txt).
+    audit_witness_file: str = ""
     session_cookie_secure: bool = False
     site_name: str = "Common Purse"
 

@@ -8,3 +8,5 @@ class VotingEvent(StrEnum):
     pass_issued = "pass.issued"
     passes_issued = "passes.issued"
     ballot_cast = "ballot.cast"
+    ballots_batched = "ballots.batched"
+    ballot_box_sealed = "ballot_box.sealed"

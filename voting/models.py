@@ -38,14 +38,44 @@ class PassUse(SQLModel, table=True):
 
 
 class Ballot(SQLModel, table=True):
+    """What was chosen. Nothing here leads to a receipt: the tracking code lives in `voting_receipt`.
+
+    `batch` is null until the ballot enters the log in a shuffled batch (docs/secrecy.md); the
+    random nonce makes its published leaf impossible to guess from the choices alone.
+    """
+
     __tablename__ = "voting_ballot"
-    __table_args__ = ({"sqlite_with_rowid": False},)
+    __table_args__ = (Index("ix_voting_ballot_round_batch", "round_id", "batch"), {"sqlite_with_rowid": False})
 
     id: str = Field(primary_key=True)          # random
-    round_id: int = Field(foreign_key="governance_round.id", index=True)
-    tracking_code: str = Field(unique=True)
+    round_id: int = Field(foreign_key="governance_round.id")
+    nonce: str                                 # random, 32 hex digits; published with the choices
     choices: str                               # canonical JSON
-    ballot_hash: str
+    batch: int | None = None
+
+
+class BallotReceipt(SQLModel, table=True):
+    """A tracking code the box holds. It shares no key, nonce or order with the ballot it came with:
+    a voter proves their receipt is in the sealed box without anyone learning their choices."""
+
+    __tablename__ = "voting_receipt"
+    __table_args__ = (Index("ix_voting_receipt_round_batch", "round_id", "batch"), {"sqlite_with_rowid": False})
+
+    tracking_code: str = Field(primary_key=True)
+    round_id: int = Field(foreign_key="governance_round.id")
+    batch: int | None = None
+
+
+class BallotBoxState(SQLModel, table=True):
+    """Running counts of one round's box, so casting and batching never count the whole box."""
+
+    __tablename__ = "voting_box_state"
+
+    round_id: int = Field(primary_key=True, foreign_key="governance_round.id")
+    cast: int = 0                 # ballots acknowledged
+    pending: int = 0              # ballots not yet in a batch
+    batches: int = 0
+    sealed_seq: int | None = None  # the log entry that sealed the box
 
 
 class IdempotencyRecord(SQLModel, table=True):

@@ -3,7 +3,7 @@
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 
 from core.errors import PlatformError
 from core.templating import render
@@ -53,6 +53,12 @@ def check_ballot_page(request: Request, round_id: int, session: SessionDep, code
         except PlatformError as problem:
             context["error"], status_code = problem.message, problem.status_code
     return render(request, "voting/check.html", context, status_code=status_code)
+
+
+@router.get("/rounds/{round_id}/check.json")
+def check_ballot_json(round_id: int, session: SessionDep, code: str):
+    """The same check as data: the receipt's leaf and its inclusion proof against the sealed root."""
+    return JSONResponse(service.check_ballot(session, round_id, code).as_json())
 
 
 @router.get("/screen/{round_id}")

@@ -15,12 +15,12 @@ from governance import repository as governance_repo
 from governance import service as governance_service
 from governance.models import Phase, Round, VoteStatus
 from proposals import repository as proposals_repo
-from voting import ballots, counting
+from voting import ballots, box, counting
 from voting import repository as voting_repo
 from voting.ballots import BallotChoices
 from voting.errors import InvalidBallot, PassAlreadyUsed, UnknownPass, VoteNotOpen
 from voting.events import VotingEvent
-from voting.models import Ballot, IdempotencyRecord, PassUse, RoundResult
+from voting.models import Ballot, BallotReceipt, IdempotencyRecord, PassUse, RoundResult
 from voting.register import check_pass
 
 TRACKING_CODE_LENGTH = 10
@@ -32,11 +32,6 @@ class Receipt:
     round_id: int
     tracking_code: str
     replayed: bool = False
-
-
-def ballot_hash(round_id: int, tracking_code: str, choices_json: str) -> str:
-    content = canonical_json({"round": round_id, "tracking_code": tracking_code, "choices": choices_json})
-    return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
 
 def request_fingerprint(round_id: int, code: str, choices: BallotChoices) -> str:
@@ -78,16 +73,20 @@ def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: Bal
         raise PassAlreadyUsed("This pass has already been used.") from exc
 
     tracking_code = random_code(TRACKING_CODE_LENGTH, group=5)
-    choices_json = canonical_json(content)
-    digest = ballot_hash(round_id, tracking_code, choices_json)
-    session.add(Ballot(id=secrets.token_hex(16), round_id=round_id, tracking_code=tracking_code,
-                       choices=choices_json, ballot_hash=digest))
+    # The ballot and its receipt go in as two rows that share nothing: no key, no nonce, no order.
+    session.add(Ballot(id=secrets.token_hex(16), round_id=round_id, nonce=secrets.token_hex(16),
+                       choices=canonical_json(content)))
+    session.add(BallotReceipt(tracking_code=tracking_code, round_id=round_id))
     if idempotency_key:
         session.add(IdempotencyRecord(key=idempotency_key, round_id=round_id, request_fingerprint=fingerprint,
                                       tracking_code=tracking_code))
     session.flush()
-    audit.append(session, VOTER, VotingEvent.ballot_cast, f"round:{round_id}",
-                 {"ballot_hash": digest, "tracking_code": tracking_code})
+    # At the moment of casting the log learns only that *a* ballot was cast; the ballot itself
+    # enters the log later, shuffled into a batch of at least BATCH_SIZE (box.py).
+    cast_count = box.record_cast(session, round_id)
+    audit.append(session, VOTER, VotingEvent.ballot_cast, f"round:{round_id}", {"ballots": cast_count})
+    box.batch_if_due(session, round_id)
+    audit.checkpoint_if_stale(session, f"hourly while round:{round_id} is open")
     return Receipt(round_id=round_id, tracking_code=tracking_code)
 
 
@@ -115,6 +114,7 @@ def open_vote(session: Session, actor: Actor, round_id: int) -> Round:
         "max_picks": voting_round.max_picks, "budget": voting_round.budget, "rule": voting_round.counting_rule,
         "projects": [{"id": p.id, "cost": p.cost} for p in projects],
     })
+    box.open_box(session, round_id)
     audit.checkpoint(session, f"vote opened round:{round_id}")
     return voting_round
 
@@ -129,7 +129,8 @@ def close_vote(session: Session, actor: Actor, round_id: int) -> Round:
     audit.append(session, actor, VotingEvent.vote_closed, f"round:{round_id}",
                  {"ballots": voting_repo.ballot_count(session, round_id),
                   "passes_issued": voting_repo.passes_issued(session, round_id)})
-    audit.checkpoint(session, f"vote closed round:{round_id}")
+    box.seal_ballot_box(session, actor, round_id)
+    audit.checkpoint(session, f"vote closed and ballot box sealed round:{round_id}")
     return voting_round
 
 
@@ -190,22 +191,13 @@ def parse_ballot_body(body: dict) -> tuple[str, BallotChoices]:
     return code, BallotChoices(scores=parsed)
 
 
-@dataclass(frozen=True)
-class BallotCheck:
-    """What a voter learns from their tracking code: their ballot is in the box, unchanged, and
-    counted. Not its choices: a page that proved how someone voted would let them be coerced."""
-
-    tracking_code: str
-    ballot_hash: str
-    counted: bool
-
-
-def check_ballot(session: Session, round_id: int, tracking_code: str) -> BallotCheck:
+def check_ballot(session: Session, round_id: int, tracking_code: str) -> box.BallotCheck:
+    """What a voter learns from their tracking code: their receipt is in the box and the box
+    matches its sealed record. Not the choices: a page that proved a vote would let it be bought."""
     voting_round = governance_repo.get_round(session, round_id)
     cleaned = normalise_code(tracking_code)
     formatted = f"{cleaned[:5]}-{cleaned[5:]}"
-    ballot = voting_repo.ballot_by_tracking_code(session, formatted)
-    if ballot is None or ballot.round_id != round_id:
+    receipt = voting_repo.receipt_by_tracking_code(session, formatted)
+    if receipt is None or receipt.round_id != round_id:
         raise NotFound(f"No ballot with tracking code {formatted} is in this round's ballot box.")
-    return BallotCheck(tracking_code=ballot.tracking_code, ballot_hash=ballot.ballot_hash,
-                       counted=voting_round.vote_status == VoteStatus.published)
+    return box.check_receipt(session, voting_round, receipt)
