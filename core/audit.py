@@ -103,6 +103,12 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+def lock_head(session: Session) -> None:
+    """Take the log's lock early, for a transaction that must lock its own rows after it: every
+    writer then takes the head first, and two writers can never wait on each other."""
+    session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+
+
 def append(session: Session, actor: Actor, action: str, subject: str, payload: dict[str, Any]) -> AuditEvent:
     """Append one entry in the caller's transaction; it is published on the bus after commit."""
     head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()

@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlmodel import select
 
-from core import audit
+from core import audit, merkle
 from core.settings import PROJECT_ROOT
 from scrutiny.bundle import build_bundle
 from scrutiny.offline_verify import BundleProblem, verify_bundle
@@ -202,3 +202,41 @@ class TestEveryTamperedCopyFailsNamingTheEntry:
         problem = self.fails(tmp_path, files)
 
         assert problem == f"checkpoint at entry {resigned['seq']} ({resigned['reason']}) is signed by an unknown key"
+
+
+class TestTheDatabaseVerifiesWithOnlyThePublicKey:
+    """Fault 4: `audit verify` failed without the private seed ("signed by an unknown key")."""
+
+    def test_verify_with_the_published_key_and_no_secret(self, db, database_url):
+        a_published_round(db)
+        env = {k: v for k, v in os.environ.items() if k != "AUDIT_SIGNING_KEY"}
+
+        result = subprocess.run([sys.executable, "main.py", "audit", "verify", "--database-url", database_url,
+                                 "--public-key", published_key()], cwd=PROJECT_ROOT, env=env, capture_output=True,
+                                text=True, timeout=120)
+
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("OK: ")
+
+
+class TestMerkleHashing:
+    """RFC 9162: the bottom-up root equals the recursive definition, and every audit path verifies."""
+
+    def recursive_root(self, leaves):
+        if len(leaves) == 1:
+            return leaves[0]
+        k = 1
+        while k * 2 < len(leaves):
+            k *= 2
+        return merkle.node_hash(self.recursive_root(leaves[:k]), self.recursive_root(leaves[k:]))
+
+    def test_every_size_up_to_forty(self):
+        for n in range(1, 41):
+            leaves = [merkle.leaf_hash(bytes([i])) for i in range(n)]
+            root = merkle.root(leaves)
+
+            assert root == self.recursive_root(leaves)
+            for i in range(n):
+                proof = merkle.inclusion_proof(i, leaves)
+                assert merkle.verify_inclusion(leaves[i], i, n, proof, root)
+                assert not merkle.verify_inclusion(leaves[(i + 1) % n], i, n, proof, root) or n == 1

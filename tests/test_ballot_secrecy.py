@@ -244,3 +244,20 @@ class TestAPBDayOfTwoHundredCannotBeOrderedByTime:
                 "SELECT payload FROM audit_event WHERE action = 'ballot_box.sealed'")).scalar_one())
         assert roots == {sealed["root"]}
         assert sealed["tree_size"] == 2 * self.VOTERS
+
+
+class TestTheCheckPageDuringTheVote:
+    def test_a_batched_receipt_is_shown_in_its_batch_entry(self, client, db):
+        day = a_pb_day(db)
+        tracking = [cast(db, day.round_id, code, BallotChoices(scores={day.proposals[0].id: 1 + n % 5}))
+                    for n, code in enumerate(passes_for(db, day.round_id, 40))]
+        with db.session() as session:
+            batched = session.exec(sa.text("SELECT tracking_code FROM voting_receipt WHERE batch = 1")).scalars().all()
+            waiting = session.exec(sa.text("SELECT tracking_code FROM voting_receipt WHERE batch IS NULL")
+                                   ).scalars().all()
+
+        assert len(batched) == len(waiting) == 20 and set(batched) | set(waiting) == set(tracking)
+        shown = client.get(f"/rounds/{day.round_id}/check.json", params={"code": batched[0]}).json()
+        assert shown["stage"] == "batched" and shown["batch"] == 1 and shown["box_matches"] is True
+        page = client.get(f"/rounds/{day.round_id}/check", params={"code": waiting[0]})
+        assert "goes into the public log with the next batch" in page.text

@@ -55,5 +55,6 @@ class TestAcknowledgedBallotsSurviveAKill:
 
         assert len(acknowledged) == VOTERS
         with db.session() as session:
-            kept = {b.tracking_code for b in voting_repo.ballots_of(session, day.round_id)}
+            kept = {r.tracking_code for r in voting_repo.receipts_of(session, day.round_id)}
+            assert len(voting_repo.ballots_of(session, day.round_id)) == len(kept)
         assert set(acknowledged) <= kept

@@ -21,6 +21,7 @@ from core import audit, merkle
 from core.audit import Actor, AuditCheckpoint, AuditEvent
 from governance.models import Round, VoteStatus
 from voting import repository as voting_repo
+from voting.errors import VoteNotOpen
 from voting.events import VotingEvent
 from voting.models import Ballot, BallotBoxState, BallotReceipt
 
@@ -53,9 +54,12 @@ def open_box(session: Session, round_id: int) -> None:
 
 def record_cast(session: Session, round_id: int) -> int:
     """Count one more acknowledged ballot; the running count is all the log learns at casting."""
+    audit.lock_head(session)  # the chair's close takes the head, then this row: same order here
     state = voting_repo.box_state(session, round_id, for_update=True)
     if state is None:  # a round opened before the box kept counts
         state = BallotBoxState(round_id=round_id)
+    if state.sealed_seq is not None:  # the vote closed while this ballot waited for the lock
+        raise VoteNotOpen("Voting is not open for this round.")
     state.cast += 1
     state.pending += 1
     session.add(state)
