@@ -30,7 +30,7 @@ from core.web import add_security_headers
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
-    from voting import chair, desk, kiosk, results
+    from voting import chair, desk, kiosk, kiosk_lock, results
     from voting.api import router as api_router
     from voting.live import ScreenHub
     from voting.live import router as live_router
@@ -71,8 +71,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         return {"status": "ok"}
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
-    for router in (governance_router, proposals_router, kiosk.router, desk.router, chair.router, results.router,
-                   live_router):
+    for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
+                   results.router, live_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
     return app

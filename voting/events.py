@@ -8,3 +8,5 @@ class VotingEvent(StrEnum):
     pass_issued = "pass.issued"
     passes_issued = "passes.issued"
     ballot_cast = "ballot.cast"
+    voting_point_locked = "voting_point.locked"
+    voting_point_unlocked = "voting_point.unlocked"
