@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from core.audit import CLI_ACTOR, AuditEvent
-from tests.builders import a_partnership, a_pb_day, a_staff_member, passes_for, sign_in
+from tests.builders import a_partnership, a_pb_day, passes_for, sign_in
 from tests.test_command_line import run_cli
 from voting import service
 
