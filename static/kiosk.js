@@ -48,7 +48,12 @@
     });
   }
 
+  // document.open() keeps this window's timers: the review page's walk-away timer must not fire
+  // on the receipt (on a resident's own phone the receipt is theirs to keep).
+  var stopTimers = function () {};
+
   function showPage(html) {
+    stopTimers();
     document.open();
     document.write(html);
     document.close();
@@ -114,6 +119,7 @@
         resetTimer = setTimeout(startAgain, 30000);
       }, Math.max(idleSeconds - 30, 5) * 1000);
     };
+    stopTimers = function () { clearTimeout(warnTimer); clearTimeout(resetTimer); };
     ["pointerdown", "keydown", "change"].forEach(function (kind) { document.addEventListener(kind, restart); });
     restart();
   }

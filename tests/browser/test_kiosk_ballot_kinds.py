@@ -87,6 +87,8 @@ class TestPlayedThroughTheKiosk:
         assert recount.returncode == 0, recount.stderr
         assert published["ballots"] == len(ballots)
         assert sorted(json.loads(recount.stdout)["selected"]) == sorted(str(p) for p in published["selected"])
+        verified = cli(database_url, "audit", "verify")
+        assert verified.returncode == 0, verified.stderr
 
 
 @pytest.fixture(params=list(SIZES))

@@ -117,3 +117,22 @@ class TestARefreshMidBallot:
         kiosk.goto("/kiosk")  # a steward abandons it, or the walk-away timer does
 
         assert storage(kiosk) == "[[],[]]"
+
+
+class TestOnAResidentsOwnPhone:
+    def test_the_receipt_stays_until_they_leave_it(self, db, open_device):
+        day = a_pb_day(db)
+        [code] = passes_for(db, day.round_id)
+        phone = open_device()
+        phone.clock.install()
+        phone.goto(f"/kiosk?code={code}")  # the QR code on the pass
+        score(phone, {"Project 1": 5})
+        phone.get_by_role("button", name="Review my choices").click()
+        phone.get_by_role("button", name="Confirm my vote").click()
+        expect(phone.get_by_role("heading", name="Thank you. Your vote is in the ballot box.")).to_be_visible()
+        expect(phone.get_by_text("counted with everyone else's when voting closes")).to_be_visible()
+
+        phone.clock.run_for("05:00")
+
+        expect(phone.locator("#tracking-code")).to_be_visible()
+        assert phone.url.endswith("/kiosk/review")  # still the page the receipt came to
