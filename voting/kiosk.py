@@ -143,6 +143,14 @@ def _progress(voting_round: Round, projects: list, chosen: dict) -> str:
     return f"{len(chosen)} picked"
 
 
+class _Refused(InvalidBallot):
+    """A ballot form refused before its choices could be read; `kept` is what the resident typed."""
+
+    def __init__(self, message: str, kept: dict) -> None:
+        super().__init__(message)
+        self.kept = kept
+
+
 def _whole_number(text: str) -> int | None:
     text = text.strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
@@ -193,12 +201,6 @@ def _choices_from_form(form, voting_round: Round, projects: list) -> tuple[Ballo
                        "Give each place to one project.", given)
     # Places are kept in order even with a gap (1st and 3rd, no 2nd): the review shows the result.
     return BallotChoices(ranking=[by_place[place][0] for place in sorted(by_place)]), given
-
-
-class _Refused(InvalidBallot):
-    def __init__(self, message: str, kept: dict) -> None:
-        super().__init__(message)
-        self.kept = kept
 
 
 def _chosen_from_content(content: dict) -> dict:

@@ -142,7 +142,7 @@ def paused_points(session: Session) -> list[PausedPoint]:
 
 
 def clear_pause(session: Session, actor: Actor, short: str) -> None:
-    locks = [lock for lock in session.exec(select(KioskLock)).all() if short_ref(lock.client_ref) == short]
+    locks = session.exec(select(KioskLock).where(KioskLock.client_ref.startswith(short.lower()))).all()
     if not locks:
         raise NotFound(f"Voting point {short} is not paused.")
     for lock in locks:
