@@ -174,3 +174,22 @@ def test_every_kiosk_page_at_every_size(db, device, screenshot):
     kiosk.get_by_role("button", name="Unlock").click()
     expect(kiosk.get_by_role("status").filter(has_text="is unlocked")).to_be_visible()
     expect(kiosk.get_by_text("No voting point is paused.")).to_be_visible()
+
+
+def test_the_chair_picks_a_ranked_ballot_in_the_round_form_at_every_size(db, device, screenshot):
+    day = a_pb_day(db)
+    chair = device
+    chair.goto(f"/login?next=/manage/rounds/new?partnership_id={day.partnership.id}")
+    chair.get_by_label("Username").fill("chair")
+    chair.get_by_label("Password").fill(PASSWORD)
+    chair.get_by_role("button", name="Sign in").click()
+    expect(chair.get_by_role("heading", name="New round")).to_be_visible()
+    everyone_can_use(chair, "round-form", screenshot)
+
+    chair.get_by_label("Title").fill("Parks 2027")
+    chair.get_by_label("Budget in pounds").fill("20,000")
+    chair.get_by_label("Ranked: residents put their top choices in order").check()
+    chair.get_by_label("Places each resident fills on a ranked ballot").fill("4")
+    chair.get_by_role("button", name="Create round").click()
+
+    expect(chair.locator(".facts")).to_contain_text("rank your top 4")
