@@ -3,7 +3,9 @@
     python main.py serve [--host 127.0.0.1 --port 8000 --workers 1]
     python main.py demo
     python main.py passes issue --round ID --count N [--json]
+    python main.py round create --partnership ID --title T --budget N --kind {approval,scores,points,ranking} ...
     python main.py round open|close|publish ID
+    python main.py proposal add --round ID --title T --cost N [--summary S]
     python main.py audit verify [--database-url URL | --bundle FILE.zip [--public-key KEY]]
     python main.py audit bundle --round ID -o FILE.zip
     python main.py export pabulib --round ID [-o FILE]
@@ -32,7 +34,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
     from scrutiny.bundle import router as bundle_router
-    from voting import chair, desk, kiosk, results
+    from voting import chair, desk, kiosk, kiosk_lock, results
     from voting.api import router as api_router
     from voting.live import ScreenHub
     from voting.live import router as live_router
@@ -73,8 +75,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         return {"status": "ok"}
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
-    for router in (governance_router, proposals_router, kiosk.router, desk.router, chair.router, results.router,
-                   live_router, bundle_router):
+    for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
+                   results.router, live_router, bundle_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
     return app
@@ -155,6 +157,38 @@ def _trusted_key_hex(given_b64: str | None) -> str | None:
     if get_settings().audit_signing_key or (VAR_DIR / "audit-signing.key").exists():
         return public_key_hex(signing_key())
     return None
+def cmd_round_create(args) -> int:
+    from core.audit import CLI_ACTOR
+    from governance import service
+    from governance.models import BallotKind, CountingRule, Phase
+    from governance.service import BallotSettings
+
+    settings = BallotSettings(ballot_kind=BallotKind(args.kind), score_min=0 if args.score_max == 10 else 1,
+                              score_max=args.score_max, min_picks=args.min_picks, max_picks=args.max_picks,
+                              counting_rule=CountingRule(args.rule), points_total=args.points,
+                              rank_depth=args.rank_depth)
+    db = _database(args)
+    with db.session(write=True) as session:
+        # Ready for proposals, as a round made with the chair's form is.
+        voting_round = service.create_round(session, CLI_ACTOR, partnership_id=args.partnership, title=args.title,
+                                            budget=args.budget, eligible_postcodes=args.postcodes,
+                                            settings=settings, phase=Phase.collaborate)
+        round_id = voting_round.id
+    print(round_id)
+    return 0
+
+
+def cmd_proposal_add(args) -> int:
+    from core.audit import CLI_ACTOR
+    from proposals import service
+
+    db = _database(args)
+    with db.session(write=True) as session:
+        proposal = service.add_proposal(session, CLI_ACTOR, round_id=args.round, title=args.title, cost=args.cost,
+                                        summary=args.summary)
+        proposal_id = proposal.id
+    print(proposal_id)
+    return 0
 
 
 def cmd_audit_verify(args) -> int:
@@ -244,10 +278,33 @@ def build_parser() -> argparse.ArgumentParser:
     issue.add_argument("--json", action="store_true")
     issue.set_defaults(run=cmd_passes)
 
-    round_cmd = commands.add_parser("round", help="the chair's steps")
-    round_cmd.add_argument("step", choices=["open", "close", "publish"])
-    round_cmd.add_argument("round_id", type=int)
-    round_cmd.set_defaults(run=cmd_round)
+    rounds = commands.add_parser("round", help="create a round; the chair's steps").add_subparsers(
+        dest="step", required=True)
+    create = rounds.add_parser("create", help="create a round (prints its id)")
+    create.add_argument("--partnership", type=int, required=True)
+    create.add_argument("--title", required=True)
+    create.add_argument("--budget", type=int, required=True, help="whole pounds")
+    create.add_argument("--kind", required=True, choices=["approval", "scores", "points", "ranking"])
+    create.add_argument("--rule", default="greedy", choices=["greedy", "mes", "phragmen"])
+    create.add_argument("--postcodes", default="", help="postcode districts that can vote, e.g. SK10,SK11")
+    create.add_argument("--points", type=int, default=10, help="points ballots: points each resident spreads")
+    create.add_argument("--rank-depth", type=int, default=3, help="ranking ballots: places each resident fills")
+    create.add_argument("--max-picks", type=int, help="approval ballots: most projects a resident picks")
+    create.add_argument("--min-picks", type=int, default=0, help="approval ballots: fewest projects")
+    create.add_argument("--score-max", type=int, default=5, help="scores ballots: 5 (1 to 5) or 10 (0 to 10)")
+    create.set_defaults(run=cmd_round_create)
+    for step in ("open", "close", "publish"):
+        chair_step = rounds.add_parser(step, help=f"{step} voting" if step != "publish" else "count and publish")
+        chair_step.add_argument("round_id", type=int)
+        chair_step.set_defaults(run=cmd_round)
+
+    proposal = commands.add_parser("proposal", help="proposals").add_subparsers(dest="action", required=True)
+    add = proposal.add_parser("add", help="put a proposal on a round's ballot (prints its id)")
+    add.add_argument("--round", type=int, required=True)
+    add.add_argument("--title", required=True)
+    add.add_argument("--cost", type=int, required=True, help="whole pounds")
+    add.add_argument("--summary", default="")
+    add.set_defaults(run=cmd_proposal_add)
 
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)
     verify = audit.add_parser("verify", help="re-walk the chain, the checkpoints and every count")

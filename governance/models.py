@@ -55,6 +55,8 @@ PHASE_FLAGS: dict[Phase, frozenset[str]] = {
 class BallotKind(StrEnum):
     scores = "scores"
     approval = "approval"
+    points = "points"      # cumulative: spread a fixed number of points
+    ranking = "ranking"    # order your top k
 
 
 class CountingRule(StrEnum):
@@ -139,6 +141,8 @@ class Round(SQLModel, table=True):
     score_max: int = 5
     min_picks: int = 0
     max_picks: int | None = None
+    points_total: int = 10  # points ballots: how many points each resident spreads
+    rank_depth: int = 3     # ranking ballots: how many places each resident fills at most
     counting_rule: str = CountingRule.greedy
     vote_status: str = VoteStatus.draft
     created_at: datetime = Field(default_factory=utcnow)
@@ -163,4 +167,8 @@ class Round(SQLModel, table=True):
     def ballot_label(self) -> str:
         if self.ballot_kind == BallotKind.scores:
             return f"scores {self.score_min}–{self.score_max}"
+        if self.ballot_kind == BallotKind.points:
+            return f"spread {self.points_total} points"
+        if self.ballot_kind == BallotKind.ranking:
+            return f"rank your top {self.rank_depth}"
         return "approval within the budget"

@@ -117,18 +117,24 @@ def create_round(request: Request, db: DatabaseDep, staff: CurrentStaff,
                  summary: Annotated[str, Form()] = "", eligible_postcodes: Annotated[str, Form()] = "",
                  priorities: Annotated[str, Form()] = "", ballot_kind: Annotated[str, Form()] = "scores",
                  score_max: Annotated[str, Form()] = "5", max_picks: Annotated[str, Form()] = "",
-                 counting_rule: Annotated[str, Form()] = "greedy"):
+                 counting_rule: Annotated[str, Form()] = "greedy", min_picks: Annotated[str, Form()] = "",
+                 points_total: Annotated[str, Form()] = "10", rank_depth: Annotated[str, Form()] = "3"):
     form = dict(title=title, budget=budget, fund_source=fund_source, summary=summary,
                 eligible_postcodes=eligible_postcodes, priorities=priorities, ballot_kind=ballot_kind,
-                score_max=score_max, max_picks=max_picks, counting_rule=counting_rule)
+                score_max=score_max, max_picks=max_picks, counting_rule=counting_rule, min_picks=min_picks,
+                points_total=points_total, rank_depth=rank_depth)
     try:
         with db.session(write=True) as session:
             actor = require_partnership_role(session, staff, partnership_id, CHAIR)
             settings = BallotSettings(
-                ballot_kind=_choice(BallotKind, ballot_kind, "Choose a ballot kind: scores or approval."),
+                ballot_kind=_choice(BallotKind, ballot_kind, "Choose a ballot kind: scores, approval, points or "
+                                    "ranked."),
                 score_min=0 if _whole(score_max, "Highest score") == 10 else 1,
                 score_max=_whole(score_max, "Highest score"),
+                min_picks=_whole(min_picks, "Fewest picks") if min_picks.strip() else 0,
                 max_picks=_whole(max_picks, "Most picks") if max_picks.strip() else None,
+                points_total=_whole(points_total or "10", "Points each resident shares out"),
+                rank_depth=_whole(rank_depth or "3", "Places each resident fills"),
                 counting_rule=_choice(CountingRule, counting_rule, "Choose how winners are chosen."))
             voting_round = service.create_round(
                 session, actor, partnership_id=partnership_id, title=title, budget=_whole(budget, "Budget"),

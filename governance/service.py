@@ -68,16 +68,28 @@ class BallotSettings:
     min_picks: int = 0
     max_picks: int | None = None
     counting_rule: CountingRule = CountingRule.greedy
+    points_total: int = 10
+    rank_depth: int = 3
 
     def check(self) -> None:
         if self.counting_rule == CountingRule.phragmen and self.ballot_kind != BallotKind.approval:
-            raise InvalidInput("Phragmén counts approval ballots only; choose another rule for scores.")
+            raise InvalidInput("Phragmén counts approval ballots only; choose another rule for "
+                               f"{self.ballot_kind} ballots.")
         if self.ballot_kind == BallotKind.scores and not 0 <= self.score_min < self.score_max <= 10:
             raise InvalidInput("Scores must run from a lower to a higher whole number between 0 and 10.")
+        if self.ballot_kind == BallotKind.points and not 1 <= self.points_total <= 1000:
+            raise InvalidInput("The points each resident spreads must be a whole number from 1 to 1,000.")
+        if self.ballot_kind == BallotKind.ranking and not 1 <= self.rank_depth <= 20:
+            raise InvalidInput("The places each resident ranks must be a whole number from 1 to 20.")
         if self.min_picks < 0:
             raise InvalidInput("The least number of picks cannot be negative.")
         if self.max_picks is not None and self.max_picks < max(1, self.min_picks):
             raise InvalidInput("The most picks allowed must be at least one and at least the least number.")
+
+    def audit_payload(self) -> dict:
+        return {"ballot_kind": str(self.ballot_kind), "score_min": self.score_min, "score_max": self.score_max,
+                "min_picks": self.min_picks, "max_picks": self.max_picks, "points_total": self.points_total,
+                "rank_depth": self.rank_depth, "rule": str(self.counting_rule)}
 
 
 def parse_postcode_prefixes(text: str) -> str:
@@ -104,14 +116,14 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
         fund_source=fund_source, eligible_postcodes=parse_postcode_prefixes(eligible_postcodes),
         priorities=priorities, phase=phase, highest_phase=phase, ballot_kind=settings.ballot_kind,
         score_min=settings.score_min, score_max=settings.score_max, min_picks=settings.min_picks,
-        max_picks=settings.max_picks, counting_rule=settings.counting_rule,
+        max_picks=settings.max_picks, counting_rule=settings.counting_rule, points_total=settings.points_total,
+        rank_depth=settings.rank_depth,
     )
     session.add(voting_round)
     session.flush()
     audit.append(session, actor, GovernanceEvent.round_created, f"round:{voting_round.id}", {
         "partnership": f"partnership:{partnership_id}", "title": voting_round.title, "budget": budget,
-        "currency": currency, "ballot_kind": str(settings.ballot_kind), "rule": str(settings.counting_rule),
-        "eligible_postcodes": voting_round.eligible_postcodes,
+        "currency": currency, "eligible_postcodes": voting_round.eligible_postcodes, **settings.audit_payload(),
     })
     return voting_round
 
@@ -125,11 +137,10 @@ def change_ballot_settings(session: Session, actor: Actor, round_id: int, settin
     voting_round.score_min, voting_round.score_max = settings.score_min, settings.score_max
     voting_round.min_picks, voting_round.max_picks = settings.min_picks, settings.max_picks
     voting_round.counting_rule = settings.counting_rule
+    voting_round.points_total, voting_round.rank_depth = settings.points_total, settings.rank_depth
     session.add(voting_round)
-    audit.append(session, actor, GovernanceEvent.round_ballot_settings_changed, f"round:{round_id}", {
-        "ballot_kind": str(settings.ballot_kind), "score_min": settings.score_min, "score_max": settings.score_max,
-        "min_picks": settings.min_picks, "max_picks": settings.max_picks, "rule": str(settings.counting_rule),
-    })
+    audit.append(session, actor, GovernanceEvent.round_ballot_settings_changed, f"round:{round_id}",
+                 settings.audit_payload())
     return voting_round
 
 

@@ -33,10 +33,11 @@ def a_staff_member(session: Session, partnership: Partnership | None, role: Role
 def a_round(session: Session, partnership: Partnership, *, budget: int = 100_000, ballot: str = "scores",
             score_max: int = 5, max_picks: int | None = None, min_picks: int = 0,
             costs: tuple[int, ...] = (60_000, 30_000, 20_000, 10_000),
-            postcodes: str = "SK10, SK11", title: str = "Community Fund 2026", rule: str = "greedy") -> Round:
+            postcodes: str = "SK10, SK11", title: str = "Community Fund 2026", rule: str = "greedy",
+            points: int = 10, rank_depth: int = 3) -> Round:
     settings = BallotSettings(ballot_kind=BallotKind(ballot), score_min=0 if score_max == 10 else 1,
                               score_max=score_max, min_picks=min_picks, max_picks=max_picks,
-                              counting_rule=CountingRule(rule))
+                              counting_rule=CountingRule(rule), points_total=points, rank_depth=rank_depth)
     voting_round = governance_service.create_round(
         session, CLI_ACTOR, partnership_id=partnership.id, title=title, budget=budget, eligible_postcodes=postcodes,
         settings=settings, phase=Phase.collaborate)

@@ -31,7 +31,7 @@ class TestTheKiosk:
             "&#34;", '"'), "idempotency_key": form["idempotency_key"]})
 
         assert receipt.status_code == 200
-        assert "Your vote is counted" in receipt.text
+        assert "Your vote is in the ballot box" in receipt.text
         assert re.fullmatch(r"[A-Z0-9]{5}-[A-Z0-9]{5}", tracking_code_in(receipt.text))
         assert 'href="/kiosk"' in receipt.text  # Finish: the tablet resets for the next person
 
@@ -57,7 +57,8 @@ class TestTheKiosk:
         page = client.post("/kiosk", data={"code": code})
 
         assert page.status_code == 409
-        assert "This pass has already been used." in page.text
+        assert "This pass has already been used" in page.text
+        assert "take the pass to a steward at the desk" in page.text  # what to do next
         assert 'name="code"' in page.text  # back at the start, ready for the next person
 
     def test_a_mistyped_pass_says_so(self, client, db):

@@ -3,10 +3,11 @@
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header
+from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from core.errors import problem_response
 from core.web import DatabaseDep, SessionDep
 from governance import repository as governance_repo
 from governance.models import Round
@@ -14,6 +15,7 @@ from proposals import repository as proposals_repo
 from voting import casting, service
 from voting import repository as voting_repo
 from voting.errors import ResultsNotPublished
+from voting.kiosk_lock import TooManyWrongCodes, counting_wrong_codes
 
 router = APIRouter(prefix="/api/v1", tags=["rounds"])
 
@@ -40,6 +42,8 @@ class RoundDetail(RoundSummary):
     score_max: int
     min_picks: int
     max_picks: int | None
+    points_total: int
+    rank_depth: int
     projects: list[ProjectOut]
 
 
@@ -65,7 +69,8 @@ def list_rounds(session: SessionDep):
 def get_round(round_id: int, session: SessionDep):
     r = governance_repo.get_round(session, round_id)
     return {**_summary(r), "rule": r.counting_rule, "score_min": r.score_min, "score_max": r.score_max,
-            "min_picks": r.min_picks, "max_picks": r.max_picks,
+            "min_picks": r.min_picks, "max_picks": r.max_picks, "points_total": r.points_total,
+            "rank_depth": r.rank_depth,
             "projects": [{"id": p.id, "title": p.title, "cost": p.cost}
                          for p in proposals_repo.on_ballot(session, round_id)]}
 
@@ -78,8 +83,13 @@ BALLOT_BODY_SCHEMA = {
         "approvals": {"type": "array", "items": {"type": "integer"}, "description": "approval ballots"},
         "scores": {"type": "object", "additionalProperties": {"type": "integer"},
                    "description": "scores ballots: project id -> score"},
+        "points": {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0},
+                   "description": "points ballots: project id -> points, at most the round's points_total"},
+        "ranking": {"type": "array", "items": {"type": "integer"},
+                    "description": "ranking ballots: project ids, first choice first, at most rank_depth"},
     },
-    "oneOf": [{"required": ["approvals"]}, {"required": ["scores"]}],
+    "oneOf": [{"required": ["approvals"]}, {"required": ["scores"]}, {"required": ["points"]},
+              {"required": ["ranking"]}],
 }
 
 
@@ -89,13 +99,22 @@ BALLOT_BODY_SCHEMA = {
              openapi_extra={"requestBody": {"required": True, "content": {
                  "application/json": {"schema": BALLOT_BODY_SCHEMA}}}},
              responses={403: {"description": "unknown pass"}, 409: {"description": "pass used or vote not open"},
-                        422: {"description": "invalid ballot"}})
-def cast_ballot(round_id: int, db: DatabaseDep, body: Annotated[Any, Body()] = None,
+                        422: {"description": "invalid ballot"},
+                        429: {"description": "too many wrong pass codes from this client; see Retry-After"}})
+def cast_ballot(round_id: int, request: Request, db: DatabaseDep, body: Annotated[Any, Body()] = None,
                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None):
-    """Cast a ballot with a voter pass. Send `Idempotency-Key` to make retries safe."""
+    """Cast a ballot with a voter pass. Send `Idempotency-Key` to make retries safe. Wrong pass codes
+    are counted per client: after a few, the client is paused (429 with `Retry-After`)."""
     code, choices = service.parse_ballot_body(body)
-    receipt = casting.cast_with_replay(db, round_id=round_id, code=code, choices=choices,
-                                       idempotency_key=idempotency_key)
+    try:
+        with counting_wrong_codes(db, request, code):
+            receipt = casting.cast_with_replay(db, round_id=round_id, code=code, choices=choices,
+                                               idempotency_key=idempotency_key)
+    except TooManyWrongCodes as paused:
+        response = problem_response(paused.status_code, paused.title, paused.message, request,
+                                    retry_after=paused.retry_after)
+        response.headers["Retry-After"] = str(paused.retry_after)
+        return response
     return JSONResponse({"tracking_code": receipt.tracking_code}, status_code=201)
 
 

@@ -7,50 +7,130 @@ from governance.models import BallotKind, Round
 from proposals.models import Proposal
 from voting.errors import InvalidBallot
 
+# What each kind of ballot sends, in the API's words: the message for a ballot of the wrong shape.
+SHAPES = {
+    BallotKind.approval: "\"approvals\", a list of project ids",
+    BallotKind.scores: "\"scores\", an object of project id to score",
+    BallotKind.points: "\"points\", an object of project id to points",
+    BallotKind.ranking: "\"ranking\", a list of project ids, your first choice first",
+}
+
 
 @dataclass(frozen=True)
 class BallotChoices:
-    """A voter's choices as sent: project ids picked (approval) or scored (scores)."""
+    """A voter's choices as sent; exactly one field is set, the one of the round's ballot kind."""
 
     approvals: list[int] | None = None
     scores: dict[int, int] | None = None
+    points: dict[int, int] | None = None
+    ranking: list[int] | None = None
+
+    @property
+    def kind(self) -> BallotKind | None:
+        sent = [kind for kind in BallotKind if getattr(self, _FIELDS[kind]) is not None]
+        return sent[0] if len(sent) == 1 else None
+
+    def as_dict(self) -> dict:
+        """The choices as the API sends them (used to recognise a retried request)."""
+        return {name: (value if isinstance(value, list) else {str(k): v for k, v in value.items()})
+                for name in _FIELDS.values() if (value := getattr(self, name)) is not None}
+
+
+_FIELDS = {BallotKind.approval: "approvals", BallotKind.scores: "scores", BallotKind.points: "points",
+           BallotKind.ranking: "ranking"}
+
+
+def choices_from_content(content: dict) -> BallotChoices:
+    """A ballot's canonical content (as validate() returns it) back into choices."""
+    if "approvals" in content:
+        return BallotChoices(approvals=[int(p) for p in content["approvals"]])
+    if "ranking" in content:
+        return BallotChoices(ranking=[int(p) for p in content["ranking"]])
+    if "points" in content:
+        return BallotChoices(points={int(p): int(n) for p, n in content["points"].items()})
+    return BallotChoices(scores={int(p): int(s) for p, s in content["scores"].items()})
+
+
+def _unknown(by_id: dict, ids) -> None:
+    unknown = sorted({p for p in ids if p not in by_id})
+    if unknown:
+        raise InvalidBallot(f"These are not projects on this ballot: {', '.join(map(str, unknown))}.")
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def validate(voting_round: Round, projects: list[Proposal], choices: BallotChoices) -> dict:
     """Return the canonical content of a valid ballot, or raise InvalidBallot saying what is wrong."""
+    kind = BallotKind(voting_round.ballot_kind)
+    if choices.kind != kind:
+        raise InvalidBallot(f"This round's ballot is {kind}: send {SHAPES[kind]}.")
     by_id = {p.id: p for p in projects}
-    if voting_round.ballot_kind == BallotKind.approval:
-        if choices.scores is not None or choices.approvals is None:
-            raise InvalidBallot("This round's ballot is approval: send \"approvals\", a list of project ids.")
-        picked = choices.approvals
-        unknown = sorted({p for p in picked if p not in by_id})
-        if unknown:
-            raise InvalidBallot(f"These are not projects on this ballot: {', '.join(map(str, unknown))}.")
-        if len(set(picked)) != len(picked):
-            raise InvalidBallot("A project was picked more than once.")
-        if len(picked) < max(voting_round.min_picks, 1):
-            least = max(voting_round.min_picks, 1)
-            raise InvalidBallot(f"Pick at least {least} project{'s' if least > 1 else ''}.")
-        if voting_round.max_picks is not None and len(picked) > voting_round.max_picks:
-            raise InvalidBallot(f"Too many picks: {len(picked)} chosen, at most {voting_round.max_picks} allowed.")
-        total = sum(by_id[p].cost for p in picked)
-        if total > voting_round.budget:
-            raise InvalidBallot(
-                f"Over budget: your choices cost {money(total, voting_round.currency)}, "
-                f"more than the {money(voting_round.budget, voting_round.currency)} available.")
-        return {"approvals": sorted(picked)}
+    if kind == BallotKind.approval:
+        return _approval(voting_round, by_id, choices.approvals)
+    if kind == BallotKind.scores:
+        return _scores(voting_round, by_id, choices.scores)
+    if kind == BallotKind.points:
+        return _points(voting_round, by_id, choices.points)
+    return _ranking(voting_round, by_id, choices.ranking)
 
-    if choices.approvals is not None or choices.scores is None:
-        raise InvalidBallot("This round's ballot is scores: send \"scores\", an object of project id to score.")
-    scores = choices.scores
-    unknown = sorted({p for p in scores if p not in by_id})
-    if unknown:
-        raise InvalidBallot(f"These are not projects on this ballot: {', '.join(map(str, unknown))}.")
+
+def _approval(voting_round: Round, by_id: dict, picked: list[int]) -> dict:
+    _unknown(by_id, picked)
+    if len(set(picked)) != len(picked):
+        raise InvalidBallot("A project was picked more than once.")
+    least = max(voting_round.min_picks, 1)
+    if len(picked) < least:
+        raise InvalidBallot(f"Pick at least {least} project{'s' if least > 1 else ''}.")
+    if voting_round.max_picks is not None and len(picked) > voting_round.max_picks:
+        raise InvalidBallot(f"Too many picks: {len(picked)} chosen, at most {voting_round.max_picks} allowed.")
+    total = sum(by_id[p].cost for p in picked)
+    if total > voting_round.budget:
+        raise InvalidBallot(
+            f"Over budget: your choices cost {money(total, voting_round.currency)}, "
+            f"more than the {money(voting_round.budget, voting_round.currency)} available.")
+    return {"approvals": sorted(picked)}
+
+
+def _scores(voting_round: Round, by_id: dict, scores: dict[int, int]) -> dict:
+    _unknown(by_id, scores)
     low, high = voting_round.score_min, voting_round.score_max
-    outside = sorted(p for p, s in scores.items() if not (isinstance(s, int) and low <= s <= high))
+    outside = sorted(p for p, s in scores.items() if not (_whole(s) and low <= s <= high))
     if outside:
         names = ", ".join(f"{by_id[p].title} ({scores[p]})" for p in outside)
         raise InvalidBallot(f"Scores must be whole numbers from {low} to {high}; outside the range: {names}.")
     if not scores:
         raise InvalidBallot("Score at least one project.")
     return {"scores": {str(p): scores[p] for p in sorted(scores)}}
+
+
+def _points(voting_round: Round, by_id: dict, points: dict[int, int]) -> dict:
+    _unknown(by_id, points)
+    negative = sorted(p for p, n in points.items() if not (_whole(n) and n >= 0))
+    if negative:
+        names = ", ".join(f"{by_id[p].title} ({points[p]})" for p in negative)
+        raise InvalidBallot(f"Points must be whole numbers, 0 or more: {names}.")
+    given = {p: n for p, n in points.items() if n > 0}
+    total, allowed = sum(given.values()), voting_round.points_total
+    if total > allowed:
+        raise InvalidBallot(f"Too many points: you gave {total}, and you have {allowed} to spread. "
+                            f"Take {total - allowed} away.")
+    if not given:
+        raise InvalidBallot(f"Give at least one point: you have {allowed} to spread.")
+    # Zero points say nothing, so they are not kept: the ballot box holds only what was given.
+    return {"points": {str(p): given[p] for p in sorted(given)}}
+
+
+def _ranking(voting_round: Round, by_id: dict, ranking: list[int]) -> dict:
+    if not all(_whole(p) for p in ranking):
+        raise InvalidBallot("\"ranking\" must be a list of project ids (whole numbers).")
+    _unknown(by_id, ranking)
+    if len(set(ranking)) != len(ranking):
+        raise InvalidBallot("A project was ranked more than once: give each project one place at most.")
+    if not ranking:
+        raise InvalidBallot("Rank at least one project.")
+    depth = min(voting_round.rank_depth, len(by_id))
+    if len(ranking) > depth:
+        raise InvalidBallot(f"Too many places: you ranked {len(ranking)} projects, and at most {depth} can be ranked.")
+    return {"ranking": list(ranking)}

@@ -9,16 +9,23 @@ from governance.models import BallotKind, Round
 from proposals.models import Proposal
 from voting.rules import Election, count
 
+# Our ballot kinds in the counting rules' (and Pabulib's) terms.
+ELECTION_KINDS = {BallotKind.approval: "approval", BallotKind.scores: "scores", BallotKind.points: "cumulative",
+                  BallotKind.ranking: "ranking"}
+
 
 def election_for(voting_round: Round, projects: list[Proposal], ballot_choices: list[str]) -> Election:
-    kind = "approval" if voting_round.ballot_kind == BallotKind.approval else "scores"
+    kind = ELECTION_KINDS[BallotKind(voting_round.ballot_kind)]
     ballots: list[Any] = []
     for text in ballot_choices:
         choices = json.loads(text)
         if kind == "approval":
             ballots.append({str(p) for p in choices["approvals"]})
+        elif kind == "ranking":
+            ballots.append([str(p) for p in choices["ranking"]])
         else:
-            ballots.append({str(p): s for p, s in choices["scores"].items()})
+            given = choices["scores" if kind == "scores" else "points"]
+            ballots.append({str(p): s for p, s in given.items()})
     return Election(budget=voting_round.budget, projects={str(p.id): p.cost for p in projects}, kind=kind,
                     ballots=ballots)
 

@@ -10,3 +10,5 @@ class VotingEvent(StrEnum):
     ballot_cast = "ballot.cast"
     ballots_batched = "ballots.batched"
     ballot_box_sealed = "ballot_box.sealed"
+    voting_point_locked = "voting_point.locked"
+    voting_point_unlocked = "voting_point.unlocked"

@@ -3,7 +3,7 @@
 from sqlmodel import Session
 
 from governance import repository as governance_repo
-from governance.models import Round, VoteStatus
+from governance.models import BallotKind, Round, VoteStatus
 from proposals import repository as proposals_repo
 from voting import counting, pabulib
 from voting import repository as voting_repo
@@ -36,6 +36,11 @@ def pabulib_for_round(session: Session, round_id: int) -> str:
 
 
 def _score_range(voting_round: Round) -> dict[str, str]:
-    if voting_round.ballot_kind != "scores":
-        return {}
-    return {"min_points": str(voting_round.score_min), "max_points": str(voting_round.score_max)}
+    """The limits a voter had, in Pabulib's META words, so a recount knows the ballot's shape."""
+    if voting_round.ballot_kind == BallotKind.scores:
+        return {"min_points": str(voting_round.score_min), "max_points": str(voting_round.score_max)}
+    if voting_round.ballot_kind == BallotKind.points:
+        return {"max_sum_points": str(voting_round.points_total)}
+    if voting_round.ballot_kind == BallotKind.ranking:
+        return {"max_length": str(voting_round.rank_depth)}
+    return {}

@@ -1,133 +1,278 @@
-"""The kiosk: a pass opens a ballot; review; confirm; receipt; reset."""
+"""The kiosk: a pass opens a ballot; review; confirm; receipt; reset.
+
+Every step a resident takes is a POST that redirects to a page (post/redirect/get), and the pass
+and the reviewed choices live in the session until the vote is confirmed. So a reload never
+re-posts, and the browser's Back button on a shared tablet only ever reaches pages that ask the
+server again, which has forgotten the last voter by then. Pages are never stored (`no-store`)."""
 
 import json
 import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse
 
+from core.database import Database
 from core.errors import InvalidInput, PlatformError
+from core.security import keyed_hash, normalise_code
 from core.templating import render
-from core.web import DatabaseDep, SessionDep
+from core.web import DatabaseDep
 from governance import repository as governance_repo
 from governance.models import BallotKind, Round
 from proposals import repository as proposals_repo
 from voting import ballots, casting, register
 from voting.ballots import BallotChoices
+from voting.errors import InvalidBallot, PassAlreadyUsed
+from voting.kiosk_lock import counting_wrong_codes
 
 router = APIRouter()
 
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+STATE = "kiosk"  # the session key holding the ballot in progress: pass, device, reviewed choices
+DAMAGED = "The ballot form was damaged; please start again."
+USED = ("This pass has already been used, so its vote is already in the ballot box. If you have not voted "
+        "yet, take the pass to a steward at the desk.")
 
-# --- the kiosk: a pass opens a ballot; review; confirm; receipt; reset -------------------------
+
+def _page(request: Request, name: str, context: dict, status_code: int = 200):
+    return render(request, name, context, status_code=status_code, headers=NO_STORE)
+
+
+def _to(path: str) -> RedirectResponse:
+    return RedirectResponse(path, status_code=303, headers=NO_STORE)
+
 
 def _kiosk_entry(request: Request, error: PlatformError | None = None, code: str = ""):
-    return render(request, "voting/kiosk.html", {"error": error.message if error else None, "code": code},
-                  status_code=error.status_code if error else 200)
+    message = None
+    if error is not None:
+        message = USED if isinstance(error, PassAlreadyUsed) else error.message
+    headers = dict(NO_STORE)
+    if getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(error.retry_after)
+    return render(request, "voting/kiosk.html", {"error": message, "code": code},
+                  status_code=error.status_code if error else 200, headers=headers)
 
+
+# --- a pass opens a ballot -------------------------------------------------------------------
 
 @router.get("/kiosk")
-def kiosk(request: Request, session: SessionDep, code: str = ""):
-    if not code:
-        return _kiosk_entry(request)
-    # A QR code on the pass opens this address on the resident's own phone.
-    return _show_ballot(request, session, code)
+def kiosk(request: Request, db: DatabaseDep, code: str = ""):
+    if code:
+        # A QR code on the pass opens this address on the resident's own phone.
+        return _start(request, db, code, own_device=True)
+    # The start screen: whoever was here before has finished or walked away.
+    request.session.pop(STATE, None)
+    return _kiosk_entry(request)
 
 
 @router.post("/kiosk")
-def kiosk_start(request: Request, session: SessionDep, code: Annotated[str, Form()] = ""):
-    return _show_ballot(request, session, code)
+def kiosk_start(request: Request, db: DatabaseDep, code: Annotated[str, Form()] = ""):
+    return _start(request, db, code, own_device=False)
 
 
-def _show_ballot(request: Request, session, code: str, chosen: dict | None = None, error: str | None = None,
-                 status_code: int = 200):
+def _start(request: Request, db: Database, code: str, own_device: bool):
+    request.session.pop(STATE, None)
     try:
-        voting_round, _ = register.check_pass(session, code)
+        with counting_wrong_codes(db, request, code), db.session() as session:
+            register.check_pass(session, code)
     except PlatformError as problem:
         return _kiosk_entry(request, problem, code)
-    return render(request, "voting/ballot.html", {
-        "round": voting_round, "projects": proposals_repo.on_ballot(session, voting_round.id), "code": code,
-        "chosen": chosen or {}, "error": error, "scores": _score_range(voting_round),
+    request.session[STATE] = {"code": normalise_code(code), "own": own_device}
+    return _to("/kiosk/ballot")
+
+
+def _current(request: Request, db: Database, code: str = "") -> tuple[dict, Round, list] | RedirectResponse:
+    """The ballot in progress, or the way back to the start (pass spent, vote closed, nothing here).
+
+    A form that names its pass (a page from before the session began) starts the session."""
+    state = request.session.get(STATE)
+    if code and normalise_code(code) and (not isinstance(state, dict) or state.get("code") != normalise_code(code)):
+        try:
+            with counting_wrong_codes(db, request, code), db.session() as session:
+                register.check_pass(session, code)
+        except PlatformError:
+            return _to("/kiosk")
+        state = request.session[STATE] = {"code": normalise_code(code), "own": False}
+    if not isinstance(state, dict) or not state.get("code"):
+        return _to("/kiosk")
+    try:
+        with db.session() as session:
+            voting_round, _ = register.check_pass(session, state["code"])
+            projects = proposals_repo.on_ballot(session, voting_round.id)
+    except PlatformError:
+        request.session.pop(STATE, None)
+        return _to("/kiosk")
+    return state, voting_round, projects
+
+
+# --- the ballot ------------------------------------------------------------------------------
+
+@router.get("/kiosk/ballot")
+def kiosk_ballot(request: Request, db: DatabaseDep):
+    current = _current(request, db)
+    if isinstance(current, RedirectResponse):
+        return current
+    state, voting_round, projects = current
+    chosen = _chosen_from_content(state.get("content") or {})
+    return _ballot_page(request, state, voting_round, projects, chosen)
+
+
+def _ballot_page(request: Request, state: dict, voting_round: Round, projects: list, chosen: dict,
+                 error: str | None = None, status_code: int = 200):
+    return _page(request, "voting/ballot.html", {
+        "round": voting_round, "projects": projects, "chosen": chosen, "error": error,
+        "scores": list(range(voting_round.score_min, voting_round.score_max + 1)),
+        "places": list(range(1, min(voting_round.rank_depth, len(projects)) + 1)),
+        "progress": _progress(voting_round, projects, chosen),
+        # Names the copy of this ballot kept on the tablet, so a reload restores it; a hash, so
+        # the pass code itself is not written to storage.
+        "draft_key": keyed_hash(f"draft|{state['code']}")[:20],
     }, status_code=status_code)
 
 
-def _score_range(voting_round: Round) -> list[int]:
-    return list(range(voting_round.score_min, voting_round.score_max + 1))
+def _progress(voting_round: Round, projects: list, chosen: dict) -> str:
+    """"7 of 17 scored": how far through the ballot the resident is (ballot.js keeps it current)."""
+    kind = voting_round.ballot_kind
+    if kind == BallotKind.scores:
+        return f"{len(chosen)} of {len(projects)} scored"
+    if kind == BallotKind.points:
+        given = sum(n for n in chosen.values() if isinstance(n, int))
+        return f"{given} of {voting_round.points_total} points given"
+    if kind == BallotKind.ranking:
+        return f"{len(chosen)} of {min(voting_round.rank_depth, len(projects))} places filled"
+    return f"{len(chosen)} picked"
 
 
-async def _choices_from_form(request: Request, voting_round: Round) -> tuple[BallotChoices, dict]:
-    """The ballot form's fields: `pick` (approval) or `score-<id>` (scores)."""
-    form = await request.form()
-    if voting_round.ballot_kind == BallotKind.approval:
-        picked = []
-        for value in form.getlist("pick"):
-            if not str(value).isdigit():
-                raise InvalidInput("The ballot form was damaged; please start again.")
-            picked.append(int(value))
+class _Refused(InvalidBallot):
+    """A ballot form refused before its choices could be read; `kept` is what the resident typed."""
+
+    def __init__(self, message: str, kept: dict) -> None:
+        super().__init__(message)
+        self.kept = kept
+
+
+def _whole_number(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else None
+
+
+def _choices_from_form(form, voting_round: Round, projects: list) -> tuple[BallotChoices, dict]:
+    """The ballot form's fields, by kind: `pick` (approval), `score-<id>`, `points-<id>`, `rank-<id>`.
+
+    Returns the choices and what to show again if the ballot is refused (input is never lost)."""
+    titles = {p.id: p.title for p in projects}
+    kind = voting_round.ballot_kind
+    if kind == BallotKind.approval:
+        picked = [_whole_number(str(v)) for v in form.getlist("pick")]
+        if None in picked:
+            raise InvalidInput(DAMAGED)
         return BallotChoices(approvals=picked), {p: True for p in picked}
-    scores: dict[int, int] = {}
+    prefix = {BallotKind.scores: "score-", BallotKind.points: "points-", BallotKind.ranking: "rank-"}[kind]
+    given: dict[int, int] = {}
+    kept: dict = {}
+    bad: list[str] = []
     for name, value in form.items():
-        if name.startswith("score-") and str(value).strip():
-            project, score = name.removeprefix("score-"), str(value).strip()
-            if not project.isdigit() or not score.lstrip("-").isdigit():
-                raise InvalidInput("The ballot form was damaged; please start again.")
-            scores[int(project)] = int(score)
-    return BallotChoices(scores=scores), scores
+        text = str(value).strip()
+        if not name.startswith(prefix) or not text:
+            continue
+        project = _whole_number(name.removeprefix(prefix))
+        if project is None:
+            raise InvalidInput(DAMAGED)
+        kept[project] = text
+        number = _whole_number(text)
+        if number is None:
+            bad.append(titles.get(project, str(project)))
+        else:
+            given[project] = kept[project] = number
+    if bad:
+        what = "Points" if kind == BallotKind.points else "Choices"
+        raise _Refused(f"{what} must be whole numbers, 0 or more: check {', '.join(bad)}.", kept)
+    if kind == BallotKind.scores:
+        return BallotChoices(scores=given), given
+    if kind == BallotKind.points:
+        return BallotChoices(points=given), given
+    by_place: dict[int, list[int]] = {}
+    for project, place in given.items():
+        by_place.setdefault(place, []).append(project)
+    shared = [(place, ps) for place, ps in sorted(by_place.items()) if len(ps) > 1]
+    if shared:
+        place, ps = shared[0]
+        raise _Refused(f"{' and '.join(titles.get(p, str(p)) for p in ps)} are both in place {place}. "
+                       "Give each place to one project.", given)
+    # Places are kept in order even with a gap (1st and 3rd, no 2nd): the review shows the result.
+    return BallotChoices(ranking=[by_place[place][0] for place in sorted(by_place)]), given
+
+
+def _chosen_from_content(content: dict) -> dict:
+    if "approvals" in content:
+        return {int(p): True for p in content["approvals"]}
+    if "ranking" in content:
+        return {int(p): place for place, p in enumerate(content["ranking"], start=1)}
+    return {int(p): n for p, n in (content.get("scores") or content.get("points") or {}).items()}
 
 
 @router.post("/kiosk/review")
 async def kiosk_review(request: Request, db: DatabaseDep):
     form = await request.form()
-    code = str(form.get("code", ""))
-    with db.session() as session:
-        try:
-            voting_round, _ = register.check_pass(session, code)
-        except PlatformError as problem:
-            return _kiosk_entry(request, problem, code)
-        projects = proposals_repo.on_ballot(session, voting_round.id)
-        chosen: dict = {}
-        try:
-            choices, chosen = await _choices_from_form(request, voting_round)
-            content = ballots.validate(voting_round, projects, choices)
-        except PlatformError as problem:
-            return _show_ballot(request, session, code, chosen, problem.message, problem.status_code)
-        total = sum(p.cost for p in projects if p.id in chosen) if "approvals" in content else None
-        return render(request, "voting/review.html", {
-            "round": voting_round, "projects": projects, "code": code, "chosen": chosen, "total": total,
-            "choices_json": json.dumps(content),
-            # One key per reviewed ballot: pressing Confirm twice, or again after a dropped
-            # connection, gets the same receipt instead of an error.
-            "idempotency_key": secrets.token_urlsafe(18),
-        })
-
-
-@router.post("/kiosk/change")
-def kiosk_change(request: Request, session: SessionDep, code: Annotated[str, Form()] = "",
-                 choices_json: Annotated[str, Form()] = "{}"):
+    current = _current(request, db, str(form.get("code", "")))
+    if isinstance(current, RedirectResponse):
+        return current
+    state, voting_round, projects = current
+    chosen: dict = {}
     try:
-        content = json.loads(choices_json)
-    except ValueError:
-        content = {}
-    chosen = ({int(p): True for p in content.get("approvals", [])} if "approvals" in content
-              else {int(p): s for p, s in content.get("scores", {}).items()})
-    return _show_ballot(request, session, code, chosen)
+        choices, chosen = _choices_from_form(form, voting_round, projects)
+        content = ballots.validate(voting_round, projects, choices)
+    except _Refused as problem:
+        return _ballot_page(request, state, voting_round, projects, problem.kept, problem.message,
+                            problem.status_code)
+    except PlatformError as problem:
+        return _ballot_page(request, state, voting_round, projects, chosen, problem.message, problem.status_code)
+    # One key per reviewed ballot: pressing Confirm twice, or again after a dropped connection,
+    # gets the same receipt instead of an error.
+    request.session[STATE] = {**state, "content": content, "key": secrets.token_urlsafe(18)}
+    return _to("/kiosk/review")
 
+
+@router.get("/kiosk/review")
+def kiosk_review_page(request: Request, db: DatabaseDep):
+    current = _current(request, db)
+    if isinstance(current, RedirectResponse):
+        return current
+    state, voting_round, projects = current
+    content = state.get("content")
+    if not content:
+        return _to("/kiosk/ballot")
+    chosen = _chosen_from_content(content)
+    total = sum(p.cost for p in projects if p.id in chosen) if "approvals" in content else None
+    ranked = ([next(p for p in projects if p.id == int(pid)) for pid in content["ranking"]]
+              if "ranking" in content else None)
+    return _page(request, "voting/review.html", {
+        "round": voting_round, "projects": projects, "code": state["code"], "chosen": chosen, "total": total,
+        "ranked": ranked, "choices_json": json.dumps(content), "idempotency_key": state["key"],
+        "device": "own" if state.get("own") else "kiosk",
+    })
+
+
+# --- confirm and receipt ---------------------------------------------------------------------
 
 @router.post("/kiosk/confirm")
 def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()] = "",
-                  choices_json: Annotated[str, Form()] = "{}", idempotency_key: Annotated[str, Form()] = ""):
+                  choices_json: Annotated[str, Form()] = "{}", idempotency_key: Annotated[str, Form()] = "",
+                  device: Annotated[str, Form()] = "kiosk"):
+    # Stateless on purpose: a ballot kept on the tablet through a Wi-Fi drop is resent as it was,
+    # even after the session has moved on.
     try:
-        content = json.loads(choices_json)
-        choices = (BallotChoices(approvals=[int(p) for p in content["approvals"]]) if "approvals" in content
-                   else BallotChoices(scores={int(p): int(s) for p, s in content["scores"].items()}))
+        choices = ballots.choices_from_content(json.loads(choices_json))
     except (ValueError, KeyError, TypeError, AttributeError):
-        return _kiosk_entry(request, InvalidInput("The ballot form was damaged; please start again."), code)
+        return _kiosk_entry(request, InvalidInput(DAMAGED), code)
     try:
-        receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
-                                           idempotency_key=idempotency_key)
+        with counting_wrong_codes(db, request, code):
+            receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
+                                               idempotency_key=idempotency_key)
     except PlatformError as problem:
         return _kiosk_entry(request, problem, code)
+    request.session.pop(STATE, None)
     with db.session() as session:
         voting_round = governance_repo.get_round(session, receipt.round_id)
-    return render(request, "voting/receipt.html", {"round": voting_round, "receipt": receipt})
-
-
+    return _page(request, "voting/receipt.html", {"round": voting_round, "receipt": receipt,
+                                                  "own_device": device == "own"})

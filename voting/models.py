@@ -102,3 +102,17 @@ class RoundResult(SQLModel, table=True):
     ballots_counted: int
     outcome: str        # canonical JSON: selected ids in order and per-project facts
     published_at: datetime = Field(default_factory=utcnow)
+
+
+class KioskLock(SQLModel, table=True):
+    """Wrong pass codes typed at one client (a voting point, a phone, an API script).
+
+    Part of neither the register nor the ballot box: it knows nothing of passes or ballots, and
+    the client is kept only as a keyed hash of its address."""
+
+    __tablename__ = "voting_kiosk_lock"
+
+    client_ref: str = Field(primary_key=True)
+    wrong_codes: int = 0
+    last_wrong_at: datetime = Field(default_factory=utcnow)
+    locked_until: datetime | None = None

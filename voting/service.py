@@ -35,9 +35,7 @@ class Receipt:
 
 
 def request_fingerprint(round_id: int, code: str, choices: BallotChoices) -> str:
-    return keyed_hash(canonical_json({"round": round_id, "pass": normalise_code(code),
-                                      "approvals": choices.approvals,
-                                      "scores": {str(k): v for k, v in (choices.scores or {}).items()}}))
+    return keyed_hash(canonical_json({"round": round_id, "pass": normalise_code(code), **choices.as_dict()}))
 
 
 def replay(session: Session, round_id: int, idempotency_key: str, fingerprint: str) -> Receipt | None:
@@ -111,7 +109,8 @@ def open_vote(session: Session, actor: Actor, round_id: int) -> Round:
     audit.append(session, actor, VotingEvent.vote_opened, f"round:{round_id}", {
         "ballot_kind": voting_round.ballot_kind, "score_min": voting_round.score_min,
         "score_max": voting_round.score_max, "min_picks": voting_round.min_picks,
-        "max_picks": voting_round.max_picks, "budget": voting_round.budget, "rule": voting_round.counting_rule,
+        "max_picks": voting_round.max_picks, "points_total": voting_round.points_total,
+        "rank_depth": voting_round.rank_depth, "budget": voting_round.budget, "rule": voting_round.counting_rule,
         "projects": [{"id": p.id, "cost": p.cost} for p in projects],
     })
     box.open_box(session, round_id)
@@ -169,26 +168,35 @@ def parse_ballot_body(body: dict) -> tuple[str, BallotChoices]:
     code = body.get("pass")
     if not isinstance(code, str) or not code.strip():
         raise InvalidBallot("\"pass\" is missing: send the code on the voter pass.")
-    approvals, scores = body.get("approvals"), body.get("scores")
-    if (approvals is None) == (scores is None):
-        raise InvalidBallot("Send exactly one of \"approvals\" (a list of project ids) or \"scores\".")
-    if approvals is not None:
-        if not isinstance(approvals, list) or not all(isinstance(p, int) and not isinstance(p, bool)
-                                                      for p in approvals):
-            raise InvalidBallot("\"approvals\" must be a list of project ids (whole numbers).")
-        return code, BallotChoices(approvals=approvals)
-    if not isinstance(scores, dict):
-        raise InvalidBallot("\"scores\" must be an object mapping project id to a score.")
+    sent = [name for name in ("approvals", "scores", "points", "ranking") if body.get(name) is not None]
+    if len(sent) != 1:
+        raise InvalidBallot("Send exactly one of \"approvals\" (a list of project ids), \"scores\", "
+                            "\"points\" (objects of project id to a number) or \"ranking\" (a list of project "
+                            "ids, first choice first).")
+    [name] = sent
+    if name in ("approvals", "ranking"):
+        ids = body[name]
+        if not isinstance(ids, list) or not all(_whole_number(p) for p in ids):
+            raise InvalidBallot(f"\"{name}\" must be a list of project ids (whole numbers).")
+        return code, BallotChoices(**{name: ids})
+    numbers = body[name]
+    if not isinstance(numbers, dict):
+        raise InvalidBallot(f"\"{name}\" must be an object mapping project id to a number.")
+    what = "score" if name == "scores" else "points"
     parsed: dict[int, int] = {}
-    for key, value in scores.items():
+    for key, value in numbers.items():
         try:
             project_id = int(key)
         except (TypeError, ValueError):
             raise InvalidBallot(f"{key!r} is not a project id.") from None
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise InvalidBallot(f"The score for project {key} must be a whole number.")
+        if not _whole_number(value):
+            raise InvalidBallot(f"The {what} for project {key} must be a whole number.")
         parsed[project_id] = value
-    return code, BallotChoices(scores=parsed)
+    return code, BallotChoices(**{name: parsed})
+
+
+def _whole_number(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_ballot(session: Session, round_id: int, tracking_code: str) -> box.BallotCheck:

@@ -42,7 +42,8 @@ class TestWifiDropsAtConfirm:
         assert turnout(db, day.round_id) == 0
         kiosk.context.set_offline(False)
 
-        expect(kiosk.get_by_role("heading", name="Thank you. Your vote is counted.")).to_be_visible(timeout=20_000)
+        receipt = kiosk.get_by_role("heading", name="Thank you. Your vote is in the ballot box.")
+        expect(receipt).to_be_visible(timeout=20_000)
         assert turnout(db, day.round_id) == 1
         assert kiosk.evaluate("localStorage.getItem('commonpurse.pendingBallot')") is None
 
