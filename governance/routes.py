@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from core.errors import InvalidInput, PlatformError
+from core.numbers import parse_money, parse_whole
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository, service
@@ -18,7 +19,7 @@ from governance.permissions import (
     role_on_round,
     rounds_for_staff,
 )
-from governance.service import BallotSettings
+from governance.service import MAX_PICKS, BallotSettings
 from proposals import repository as proposals_repo
 from voting import repository as voting_repo
 
@@ -126,12 +127,14 @@ def create_round(request: Request, db: DatabaseDep, staff: CurrentStaff,
             actor = require_partnership_role(session, staff, partnership_id, CHAIR)
             settings = BallotSettings(
                 ballot_kind=_choice(BallotKind, ballot_kind, "Choose a ballot kind: scores or approval."),
-                score_min=0 if _whole(score_max, "Highest score") == 10 else 1,
-                score_max=_whole(score_max, "Highest score"),
-                max_picks=_whole(max_picks, "Most picks") if max_picks.strip() else None,
+                score_min=0 if parse_whole(score_max, "Highest score", low=1, high=10, example="5") == 10 else 1,
+                score_max=parse_whole(score_max, "Highest score", low=1, high=10, example="5"),
+                max_picks=parse_whole(max_picks, "Most picks", low=1, high=MAX_PICKS, example="3")
+                if max_picks.strip() else None,
                 counting_rule=_choice(CountingRule, counting_rule, "Choose how winners are chosen."))
             voting_round = service.create_round(
-                session, actor, partnership_id=partnership_id, title=title, budget=_whole(budget, "Budget"),
+                session, actor, partnership_id=partnership_id, title=title,
+                budget=parse_money(budget, "Budget", example="100000"),
                 fund_source=fund_source, summary=summary, eligible_postcodes=eligible_postcodes,
                 priorities=priorities, settings=settings, phase=Phase.collaborate)
             round_id = voting_round.id
@@ -146,13 +149,6 @@ def _choice(options, value: str, message: str):
     if value not in options.__members__:
         raise InvalidInput(message)
     return options(value)
-
-
-def _whole(text: str, label: str) -> int:
-    cleaned = text.replace(",", "").replace("£", "").strip()
-    if not cleaned.isdigit():
-        raise InvalidInput(f"{label} must be a whole number (for example 100000).")
-    return int(cleaned)
 
 
 @router.get("/manage/rounds/{round_id}")

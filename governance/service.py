@@ -9,6 +9,7 @@ from sqlmodel import Session
 from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.numbers import MAX_MONEY
 from core.security import hash_password, verify_password
 from governance import repository
 from governance.events import GovernanceEvent
@@ -26,6 +27,8 @@ from governance.models import (
     utcnow,
 )
 
+# More picks than any ballot has projects; the bound keeps the number inside its column.
+MAX_PICKS = 1000
 POSTCODE_PREFIX = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 
 
@@ -78,6 +81,8 @@ class BallotSettings:
             raise InvalidInput("The least number of picks cannot be negative.")
         if self.max_picks is not None and self.max_picks < max(1, self.min_picks):
             raise InvalidInput("The most picks allowed must be at least one and at least the least number.")
+        if self.min_picks > MAX_PICKS or (self.max_picks is not None and self.max_picks > MAX_PICKS):
+            raise InvalidInput(f"A ballot allows at most {MAX_PICKS:,} picks.")
 
 
 def parse_postcode_prefixes(text: str) -> str:
@@ -97,8 +102,8 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
     settings.check()
     if not title.strip():
         raise InvalidInput("A round needs a title.")
-    if budget <= 0:
-        raise InvalidInput("The budget must be more than zero.")
+    if not 0 < budget <= MAX_MONEY:
+        raise InvalidInput(f"The budget must be more than zero and at most {MAX_MONEY:,}.")
     voting_round = Round(
         partnership_id=partnership_id, title=title.strip(), summary=summary, budget=budget, currency=currency,
         fund_source=fund_source, eligible_postcodes=parse_postcode_prefixes(eligible_postcodes),

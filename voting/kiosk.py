@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 
 from core.errors import InvalidInput, PlatformError
+from core.numbers import in_range, is_ascii_whole, parse_id
 from core.templating import render
 from core.web import DatabaseDep, SessionDep
 from governance import repository as governance_repo
@@ -60,7 +61,7 @@ async def _choices_from_form(request: Request, voting_round: Round) -> tuple[Bal
     if voting_round.ballot_kind == BallotKind.approval:
         picked = []
         for value in form.getlist("pick"):
-            if not str(value).isdigit():
+            if not is_ascii_whole(str(value), max_digits=10):
                 raise InvalidInput("The ballot form was damaged; please start again.")
             picked.append(int(value))
         return BallotChoices(approvals=picked), {p: True for p in picked}
@@ -68,7 +69,7 @@ async def _choices_from_form(request: Request, voting_round: Round) -> tuple[Bal
     for name, value in form.items():
         if name.startswith("score-") and str(value).strip():
             project, score = name.removeprefix("score-"), str(value).strip()
-            if not project.isdigit() or not score.lstrip("-").isdigit():
+            if not is_ascii_whole(project, max_digits=10) or not is_ascii_whole(score.removeprefix("-"), max_digits=3):
                 raise InvalidInput("The ballot form was damaged; please start again.")
             scores[int(project)] = int(score)
     return BallotChoices(scores=scores), scores
@@ -104,23 +105,43 @@ async def kiosk_review(request: Request, db: DatabaseDep):
 def kiosk_change(request: Request, session: SessionDep, code: Annotated[str, Form()] = "",
                  choices_json: Annotated[str, Form()] = "{}"):
     try:
+        choices = _choices_from_json(choices_json)
+    except InvalidInput:
+        choices = BallotChoices()
+    chosen = ({p: True for p in choices.approvals} if choices.approvals is not None else dict(choices.scores or {}))
+    return _show_ballot(request, session, code, chosen)
+
+
+def _choices_from_json(choices_json: str) -> BallotChoices:
+    """The reviewed ballot the review page carried in a hidden field; a damaged one is refused."""
+    damaged = InvalidInput("The ballot form was damaged; please start again.")
+    try:
         content = json.loads(choices_json)
     except ValueError:
-        content = {}
-    chosen = ({int(p): True for p in content.get("approvals", [])} if "approvals" in content
-              else {int(p): s for p, s in content.get("scores", {}).items()})
-    return _show_ballot(request, session, code, chosen)
+        raise damaged from None
+    if not isinstance(content, dict):
+        raise damaged
+    approvals, scores = content.get("approvals"), content.get("scores")
+    if isinstance(approvals, list) and scores is None:
+        return BallotChoices(approvals=[parse_id(p, "project") for p in approvals])
+    if isinstance(scores, dict) and approvals is None:
+        return BallotChoices(scores={parse_id(p, "project"): _score(s) for p, s in scores.items()})
+    raise damaged
+
+
+def _score(value: object) -> int:
+    if not in_range(value, -100, 100):
+        raise InvalidInput("The ballot form was damaged; please start again.")
+    return value
 
 
 @router.post("/kiosk/confirm")
 def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()] = "",
                   choices_json: Annotated[str, Form()] = "{}", idempotency_key: Annotated[str, Form()] = ""):
     try:
-        content = json.loads(choices_json)
-        choices = (BallotChoices(approvals=[int(p) for p in content["approvals"]]) if "approvals" in content
-                   else BallotChoices(scores={int(p): int(s) for p, s in content["scores"].items()}))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return _kiosk_entry(request, InvalidInput("The ballot form was damaged; please start again."), code)
+        choices = _choices_from_json(choices_json)
+    except InvalidInput as problem:
+        return _kiosk_entry(request, problem, code)
     try:
         receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
                                            idempotency_key=idempotency_key)

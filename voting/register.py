@@ -21,6 +21,9 @@ from voting.events import VotingEvent
 from voting.models import VoterPass
 
 PASS_CODE_LENGTH = 8
+# What a person could type for an 8-character code, spaces and dashes included; anything longer
+# is not a pass and is refused before it is normalised or hashed.
+MAX_TYPED_CODE_LENGTH = 40
 
 
 # --- the register ---------------------------------------------------------------------------
@@ -94,7 +97,14 @@ def issue_passes(session: Session, actor: Actor, *, round_id: int, count: int) -
     return issued
 
 
+def check_code_shape(code: str) -> None:
+    """Cheap checks that need no database, done before any lock is taken."""
+    if len(code) > MAX_TYPED_CODE_LENGTH:
+        raise UnknownPass("We do not recognise this pass code. Check it and try again, or ask a steward.")
+
+
 def find_pass(session: Session, code: str) -> VoterPass:
+    check_code_shape(code)
     normalised = normalise_code(code)
     if not normalised:
         raise UnknownPass("Enter the code printed on your voter pass.")

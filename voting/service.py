@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from core import audit
 from core.audit import VOTER, Actor, canonical_json
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound, bounded
+from core.numbers import MAX_BIG, in_range, is_ascii_whole
 from core.security import keyed_hash, normalise_code, random_code
 from governance import repository as governance_repo
 from governance import service as governance_service
@@ -172,19 +173,18 @@ def parse_ballot_body(body: dict) -> tuple[str, BallotChoices]:
     if (approvals is None) == (scores is None):
         raise InvalidBallot("Send exactly one of \"approvals\" (a list of project ids) or \"scores\".")
     if approvals is not None:
-        if not isinstance(approvals, list) or not all(isinstance(p, int) and not isinstance(p, bool)
-                                                      for p in approvals):
+        if not isinstance(approvals, list) or not all(in_range(p, -MAX_BIG, MAX_BIG) for p in approvals):
             raise InvalidBallot("\"approvals\" must be a list of project ids (whole numbers).")
         return code, BallotChoices(approvals=approvals)
     if not isinstance(scores, dict):
         raise InvalidBallot("\"scores\" must be an object mapping project id to a score.")
     parsed: dict[int, int] = {}
     for key, value in scores.items():
-        try:
-            project_id = int(key)
-        except (TypeError, ValueError):
-            raise InvalidBallot(f"{key!r} is not a project id.") from None
-        if not isinstance(value, int) or isinstance(value, bool):
+        # JSON object keys are text: ASCII digits only ("٣" is not project 3).
+        if not is_ascii_whole(key, max_digits=10):
+            raise InvalidBallot(f"{bounded(repr(key), 40)} is not a project id.")
+        project_id = int(key)
+        if not in_range(value, -MAX_BIG, MAX_BIG):
             raise InvalidBallot(f"The score for project {key} must be a whole number.")
         parsed[project_id] = value
     return code, BallotChoices(scores=parsed)
