@@ -15,9 +15,11 @@ from governance.permissions import (
     CHAIR,
     SEES_MANAGEMENT,
     CurrentStaff,
+    MaybeStaff,
     require_partnership_role,
     role_on_round,
     rounds_for_staff,
+    start_staff_session,
 )
 from governance.service import MAX_PICKS, BallotSettings
 from proposals import repository as proposals_repo
@@ -65,26 +67,30 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login", dependencies=[CsrfChecked])
-def login(request: Request, db: DatabaseDep, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/manage"):
-    def refused(message: str, status_code: int):
+def login(request: Request, db: DatabaseDep, username: Annotated[str, Form(max_length=200)] = "",
+          password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/manage"):
+    def refused(message: str, status_code: int, headers=None):
         return render(request, "governance/login.html", {"next": _safe_next(next), "username": username,
-                                                         "error": message}, status_code=status_code)
+                                                         "error": message}, status_code=status_code,
+                      headers=headers)
 
     try:
         with db.session(write=True) as session:
-            staff = service.authenticate(session, username.strip(), password)
+            staff = service.authenticate(session, username.strip(), password,
+                                         client=request.client.host if request.client else "")
     except service.TooManyAttempts as error:
-        return refused(error.message, error.status_code)
+        return refused(error.message, error.status_code, {"Retry-After": str(error.wait_seconds)})
     if staff is None:
         return refused("That username and password do not match an account.", 401)
-    request.session.clear()
-    request.session.update({"staff_id": staff.id, "staff_name": staff.display_name})
+    start_staff_session(request, staff)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request):
+def logout(request: Request, db: DatabaseDep, staff: MaybeStaff):
+    if staff is not None:
+        with db.session(write=True) as session:
+            service.end_sessions(session, staff.id)
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 
