@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from core import audit
 from core.audit import Actor
-from core.errors import Conflict, InvalidInput, PlatformError
+from core.errors import Conflict, InvalidInput, PlatformError, bounded
 from core.numbers import MAX_MONEY
 from core.security import dummy_password_hash, hash_password, keyed_hash, verify_password
 from governance import repository
@@ -90,7 +90,7 @@ def parse_postcode_prefixes(text: str) -> str:
     prefixes = [p.strip().upper() for p in re.split(r"[,\s/]+", text) if p.strip()]
     bad = [p for p in prefixes if not POSTCODE_PREFIX.match(p)]
     if bad:
-        raise InvalidInput(f"These are not postcode districts (like SK10): {', '.join(bad)}.")
+        raise InvalidInput(f"These are not postcode districts (like SK10): {bounded(', '.join(bad), 80)}.")
     return ",".join(prefixes)
 
 
@@ -221,10 +221,10 @@ def authenticate(session: Session, username: str, password: str, *, client: str 
     if not matched:
         _record_failure(session, keys, now)
         return None
-    account_key = next(key for key in keys if key.startswith("account:"))
-    row = session.get(SignInThrottle, account_key)
-    if row is not None:
-        session.delete(row)
+    for key in keys:  # a right password clears earlier mistakes
+        row = session.get(SignInThrottle, key)
+        if row is not None:
+            session.delete(row)
     return staff
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from core import audit
 from core.audit import Actor
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, bounded
 from core.security import keyed_hash, normalise_code, random_code
 from governance import repository as governance_repo
 from governance.models import Round, VoteStatus
@@ -37,7 +37,8 @@ class IssuedPass:
 def normalise_postcode(text: str) -> str:
     compact = "".join(text.upper().split())
     if not (5 <= len(compact) <= 7) or not compact[:1].isalpha() or not compact[-3].isdigit():
-        raise InvalidInput(f"{text.strip() or 'That'} does not look like a UK postcode (for example SK10 1EA).")
+        raise InvalidInput(f"{bounded(text.strip(), 20) or 'That'} does not look like a UK postcode "
+                           "(for example SK10 1EA).")
     return f"{compact[:-3]} {compact[-3:]}"
 
 
