@@ -115,7 +115,7 @@ class SignInThrottle(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     failures: int = 0
-    last_failure_at: float = 0.0
+    last_failure_at: float = Field(default=0.0, index=True)
     wait_until: float = 0.0
 
 

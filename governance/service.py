@@ -5,7 +5,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from sqlmodel import Session
+from sqlmodel import Session, delete
 
 from core import audit
 from core.audit import Actor
@@ -189,6 +189,9 @@ def _check_throttle(session: Session, keys: dict[str, int], now: float) -> None:
 
 
 def _record_failure(session: Session, keys: dict[str, int], now: float) -> None:
+    # Rows nobody has failed on for an hour say nothing any more; dropping them keeps a spray of
+    # made-up usernames from growing the table without end.
+    session.exec(delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - FORGET_AFTER_SECONDS))
     for key, max_wait in keys.items():
         row = session.get(SignInThrottle, key) or SignInThrottle(key=key)
         if now - row.last_failure_at > FORGET_AFTER_SECONDS:

@@ -28,6 +28,8 @@ def upgrade() -> None:
         sa.Column('wait_until', sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint('key'),
     )
+    op.create_index(op.f('ix_governance_sign_in_throttle_last_failure_at'), 'governance_sign_in_throttle',
+                    ['last_failure_at'], unique=False)
     with op.batch_alter_table('governance_staff', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='0'))
         batch_op.drop_column('locked_until')
@@ -39,4 +41,5 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column('failed_sign_ins', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('locked_until', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch_op.drop_column('session_version')
+    op.drop_index(op.f('ix_governance_sign_in_throttle_last_failure_at'), table_name='governance_sign_in_throttle')
     op.drop_table('governance_sign_in_throttle')
