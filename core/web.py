@@ -1,4 +1,5 @@
-"""Request-scoped dependencies: the database, sessions, the signed-in staff member, CSRF."""
+"""Request-scoped dependencies (the database, sessions, CSRF) and the middleware every request
+passes: security headers, body size limits, Secure cookies on HTTPS."""
 
 from collections.abc import Iterator
 from typing import Annotated
