@@ -54,6 +54,7 @@ class Report:
     cycles: int
     voters: int
     acknowledged: int
+    acknowledged_between_kills: int  # receipts given by servers that were then killed
     ballots_in_box: int
     lost: int
     duplicated: int
@@ -150,6 +151,7 @@ def run(database_url: str, round_id: int, voters: list[Voter], *, cycles: int, p
             for thread in threads:
                 thread.join(timeout=60)
 
+    between_kills = sum(1 for v in voters if v.receipts)
     # The last start: every voter still without a receipt sends again until acknowledged, and a
     # few who have one send again to see the same receipt come back.
     server, url = start_server(database_url)
@@ -171,7 +173,8 @@ def run(database_url: str, round_id: int, voters: list[Voter], *, cycles: int, p
     acknowledged = {code for v in voters for code in v.receipts}
     verify = subprocess.run([sys.executable, "main.py", "audit", "verify", "--database-url", database_url],
                             cwd=ROOT, capture_output=True, text=True, env=os.environ.copy())
-    return Report(cycles=cycles, voters=len(voters), acknowledged=len(acknowledged), ballots_in_box=len(box),
+    return Report(cycles=cycles, voters=len(voters), acknowledged=len(acknowledged),
+                  acknowledged_between_kills=between_kills, ballots_in_box=len(box),
                   lost=len(acknowledged - set(box)),
                   duplicated=(len(box) - len(set(box))) + max(0, len(box) - len(voters))
                   + sum(1 for v in voters if len(v.receipts) > 1),

@@ -23,6 +23,7 @@ class TestKilledAgainAndAgainUnderLoad:
 
         assert report.cycles == CYCLES
         assert report.acknowledged == report.voters == report.ballots_in_box == CYCLES * VOTERS_PER_CYCLE
+        assert report.acknowledged_between_kills > 0  # the kills came while ballots were being cast
         assert report.lost == 0
         assert report.duplicated == 0
         assert report.audit_verify.startswith("OK"), report.audit_verify
