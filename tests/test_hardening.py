@@ -461,7 +461,6 @@ class TestOwnerOnlyFiles:
             migrate(url)
             database = Database(url)
             with database.session(write=True) as session, database.session() as reader:
-                from sqlmodel import text
 
                 session.exec(text("INSERT INTO governance_partnership (slug, name, area, description) "
                                   "VALUES ('x', 'X', '', '')"))
@@ -504,7 +503,6 @@ class TestOwnerOnlyFiles:
 class TestSpreadsheetSafeExports:
     def test_a_formula_title_reaches_the_pabulib_file_as_text(self, client, db):
         from pabutools.election.pabulib import parse_pabulib_from_string
-        from sqlmodel import text
 
         from core.audit import CLI_ACTOR
         from voting import pabulib
