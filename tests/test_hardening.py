@@ -461,7 +461,6 @@ class TestOwnerOnlyFiles:
             migrate(url)
             database = Database(url)
             with database.session(write=True) as session, database.session() as reader:
-
                 session.exec(text("INSERT INTO governance_partnership (slug, name, area, description) "
                                   "VALUES ('x', 'X', '', '')"))
                 reader.exec(text("SELECT 1")).all()
