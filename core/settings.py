@@ -29,7 +29,7 @@ class WeakSecretKey(ValueError):
 
 def write_private_file(path: Path, text: str) -> None:
     """Create a file only its owner can read, with no moment at which it is readable by others."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as out:
         out.write(text)
