@@ -21,13 +21,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from core.bus import InProcessBus
 from core.database import Database, is_sqlite, migrate, normalise_url
 from core.errors import install_error_handlers
 from core.pg_bus import PostgresBus
 from core.settings import PROJECT_ROOT, Settings, get_settings
-from core.web import add_security_headers
+from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
@@ -64,9 +65,17 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.state.db = db
     app.state.bus = bus
     app.state.screen_hub = hub
+    app.state.settings = settings
+    # Added innermost first: a request meets the security headers, then the host check, the body
+    # limit, the cookie flag and the session, in that order.
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="cp_session",
-                       same_site="lax", https_only=settings.session_cookie_secure, max_age=12 * 3600)
-    app.middleware("http")(add_security_headers)
+                       same_site="lax", max_age=settings.staff_session_hours * 3600,
+                       https_only=settings.session_cookie_secure or settings.public_url.startswith("https://"))
+    app.add_middleware(SecureCookiesOnHttps)
+    app.add_middleware(BodySizeLimit)
+    # The Host header is the client's to choose; only the configured names are answered.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.host_names)
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
@@ -101,7 +110,8 @@ def cmd_serve(args) -> int:
               "on SQLite serve with one worker.", file=sys.stderr)
         return 2
     migrate(url)
-    serve(args.host, args.port, args.workers)
+    # X-Forwarded-For/-Proto are believed only from the proxies named in TRUSTED_PROXIES.
+    serve(args.host, args.port, args.workers, forwarded_allow_ips=get_settings().trusted_proxies)
     return 0
 
 

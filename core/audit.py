@@ -9,6 +9,7 @@ checkpoints were deleted is still caught. docs/audit-format.md gives the exact r
 """
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -25,7 +26,7 @@ from sqlalchemy import event as sa_event
 from sqlmodel import Field, Session, SQLModel, select
 
 from core.bus import DomainEvent
-from core.settings import VAR_DIR, get_settings
+from core.settings import VAR_DIR, get_settings, write_private_file
 
 GENESIS_HASH = "0" * 64
 
@@ -141,10 +142,9 @@ def signing_key() -> Ed25519PrivateKey:
         return Ed25519PrivateKey.from_private_bytes(base64.b64decode(configured))
     key_file = VAR_DIR / "audit-signing.key"
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
         seed = Ed25519PrivateKey.generate().private_bytes_raw()
-        key_file.write_text(base64.b64encode(seed).decode())
-        key_file.chmod(0o600)
+        with contextlib.suppress(FileExistsError):  # another worker made it a moment ago
+            write_private_file(key_file, base64.b64encode(seed).decode())
     return Ed25519PrivateKey.from_private_bytes(base64.b64decode(Path(key_file).read_text()))
 
 

@@ -5,6 +5,7 @@ PostgreSQL is the scale path. Services never commit: a unit of work commits once
 domain events it appended are published on the bus.
 """
 
+import os
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -40,7 +41,7 @@ def create_engine_for(url: str) -> Engine:
 
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        make_owner_only(Path(path))
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -92,6 +93,19 @@ class FairLock:
                 self._waiting.popleft().release()
             else:
                 self._held = False
+def make_owner_only(path: Path) -> None:
+    """Create the SQLite file (and its folder) readable by its owner only, before SQLite does:
+    SQLite would create it with the process umask, usually world-readable, and the register and
+    the ballot box are in it. SQLite gives -wal and -shm the database file's mode; ones left by
+    an older version are narrowed here too."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    path.chmod(0o600)
+    for suffix in ("-wal", "-shm"):
+        sidecar = Path(f"{path}{suffix}")
+        if sidecar.exists():
+            sidecar.chmod(0o600)
 
 
 class Database:

@@ -14,12 +14,31 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger(__name__)
 
+# Pass codes travel in the kiosk's QR address, so no page may leak its address to another site;
+# and no inline script or style is allowed, so injected markup cannot run. Every answer carries
+# these, error pages included (a 500 is answered outside the ordinary middleware).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+# An error message may quote what was sent; a quoted megabyte would be sent straight back.
+MAX_MESSAGE_LENGTH = 400
+
+
+def bounded(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 class PlatformError(Exception):
     status_code = 400
     title = "Request refused"
 
     def __init__(self, message: str) -> None:
+        message = bounded(message)
         super().__init__(message)
         self.message = message
 
@@ -75,9 +94,12 @@ def html_error(request: Request, status: int, title: str, detail: str) -> Respon
 
 
 def respond(request: Request, status: int, title: str, detail: str, **extra) -> Response:
-    if wants_json(request):
-        return problem_response(status, title, detail, request, **extra)
-    return html_error(request, status, title, detail)
+    detail = bounded(detail)
+    response = (problem_response(status, title, detail, request, **extra) if wants_json(request)
+                else html_error(request, status, title, detail))
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
 
 
 def describe_validation_errors(exc: RequestValidationError) -> str:
@@ -87,7 +109,7 @@ def describe_validation_errors(exc: RequestValidationError) -> str:
         message = error.get("msg", "invalid")
         if error.get("type") == "json_invalid":
             return "The request body is not valid JSON."
-        parts.append(f"{where}: {message}" if where else message)
+        parts.append(bounded(f"{where}: {message}" if where else message, 120))
     return "; ".join(parts) or "The request could not be read."
 
 
@@ -104,11 +126,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Sign-in needed", 403: "Not allowed"}
+        titles = {404: "Not found", 405: "Method not allowed", 401: "Sign-in needed", 403: "Not allowed",
+                  413: "Too large", 429: "Too many attempts"}
         detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
         if exc.status_code == 404 and detail == "Not Found":
             detail = "There is no page at this address."
-        return respond(request, exc.status_code, titles.get(exc.status_code, "Request refused"), detail)
+        response = respond(request, exc.status_code, titles.get(exc.status_code, "Request refused"), detail)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:

@@ -29,6 +29,18 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+_dummy_hashes: dict[int, str] = {}
+
+
+def dummy_password_hash() -> str:
+    """A hash made with the current hasher's costs, checked when the username is unknown so that
+    an unknown username takes as long to refuse as a wrong password."""
+    key = id(_hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hashes[key]
+
+
 def keyed_hash(value: str) -> str:
     """HMAC, so a copy of the database alone cannot turn stored hashes back into codes."""
     key = get_settings().secret_key.encode()

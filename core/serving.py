@@ -29,18 +29,21 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_worker(host: str, port: int) -> None:
-    config = uvicorn.Config(APP, factory=True, host=host, port=port, proxy_headers=True)
+def run_worker(host: str, port: int, forwarded_allow_ips: str) -> None:
+    config = uvicorn.Config(APP, factory=True, host=host, port=port, proxy_headers=True,
+                            forwarded_allow_ips=forwarded_allow_ips)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
-def serve(host: str, port: int, workers: int) -> None:
+def serve(host: str, port: int, workers: int, *, forwarded_allow_ips: str) -> None:
     if workers <= 1:
-        uvicorn.run(APP, factory=True, host=host, port=port, proxy_headers=True)
+        uvicorn.run(APP, factory=True, host=host, port=port, proxy_headers=True,
+                    forwarded_allow_ips=forwarded_allow_ips)
         return
     # Spawned, not forked: a fresh interpreter per worker shares no threads or connections.
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=run_worker, args=(host, port), daemon=False) for _ in range(workers)]
+    worker_args = (host, port, forwarded_allow_ips)
+    processes = [context.Process(target=run_worker, args=worker_args) for _ in range(workers)]
     for process in processes:
         process.start()
 
@@ -56,7 +59,7 @@ def serve(host: str, port: int, workers: int) -> None:
         for n, process in enumerate(processes):
             # A worker that died is replaced, so one crash does not halve the hall's capacity.
             if not process.is_alive() and not stopping:
-                processes[n] = context.Process(target=run_worker, args=(host, port), daemon=False)
+                processes[n] = context.Process(target=run_worker, args=worker_args)
                 processes[n].start()
         time.sleep(0.5)
     for process in processes:

@@ -4,7 +4,8 @@ from enum import StrEnum
 class GovernanceEvent(StrEnum):
     partnership_created = "partnership.created"
     staff_created = "staff.created"
-    staff_locked = "staff.locked"
+    staff_signed_out = "staff.signed_out"
+    sign_in_throttled = "sign_in.throttled"
     member_added = "member.added"
     round_created = "round.created"
     round_phase_changed = "round.phase_changed"

@@ -103,8 +103,22 @@ class StaffAccount(SQLModel, table=True):
     oidc_subject: str | None = Field(default=None, unique=True)
     is_admin: bool = False
     active: bool = True
-    failed_sign_ins: int = 0
-    locked_until: datetime | None = None
+    # Signed into every session cookie; signing out adds one, so every copy of the cookie stops working.
+    session_version: int = 0
+
+
+class SignInThrottle(SQLModel, table=True):
+    """Wrong passwords counted per client address and per username tried, known or not.
+
+    Keys are keyed hashes ("client:..." / "account:..."), so the table holds no address or name.
+    Times are seconds since the epoch."""
+
+    __tablename__ = "governance_sign_in_throttle"
+
+    key: str = Field(primary_key=True)
+    failures: int = 0
+    last_failure_at: float = Field(default=0.0, index=True)
+    wait_until: float = 0.0
 
 
 class Membership(SQLModel, table=True):

@@ -1,5 +1,6 @@
 """Who may do what. Every staff route names the roles it admits; admins are admitted everywhere."""
 
+import time
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,12 +18,37 @@ MANAGES_PROPOSALS = frozenset({Role.officer, Role.chair})
 SEES_MANAGEMENT = frozenset({Role.chair, Role.officer, Role.steward, Role.scrutiny})
 
 
+# How stale the "last seen" time in the cookie may get before it is written again.
+SEEN_REFRESH_SECONDS = 30
+
+
+def start_staff_session(request: Request, staff: StaffAccount) -> None:
+    now = int(time.time())
+    request.session.clear()
+    request.session.update({"staff_id": staff.id, "staff_name": staff.display_name,
+                            "session_version": staff.session_version, "signed_in_at": now, "seen_at": now})
+
+
 def optional_staff(request: Request, session: SessionDep) -> StaffAccount | None:
-    staff_id = request.session.get("staff_id")
+    """The signed-in staff member, if the session is still good: the account's session version
+    (signing out raises it), an idle limit and an overall limit, all checked on every request."""
+    cookie = request.session
+    staff_id = cookie.get("staff_id")
     if staff_id is None:
         return None
-    staff = session.get(StaffAccount, staff_id)
-    return staff if staff is not None and staff.active else None
+    settings = request.app.state.settings
+    now = int(time.time())
+    seen_at, signed_in_at = cookie.get("seen_at"), cookie.get("signed_in_at")
+    staff = session.get(StaffAccount, staff_id) if isinstance(staff_id, int) else None
+    if (staff is None or not staff.active or cookie.get("session_version") != staff.session_version
+            or not isinstance(seen_at, int) or not isinstance(signed_in_at, int)
+            or now - seen_at > settings.staff_idle_minutes * 60
+            or now - signed_in_at > settings.staff_session_hours * 3600):
+        cookie.clear()
+        return None
+    if now - seen_at > SEEN_REFRESH_SECONDS:
+        cookie["seen_at"] = now
+    return staff
 
 
 def require_staff(staff: Annotated[StaffAccount | None, Depends(optional_staff)]) -> StaffAccount:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from core.errors import InvalidInput, PlatformError
+from core.numbers import parse_money, parse_whole
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository, service
@@ -14,11 +15,13 @@ from governance.permissions import (
     CHAIR,
     SEES_MANAGEMENT,
     CurrentStaff,
+    MaybeStaff,
     require_partnership_role,
     role_on_round,
     rounds_for_staff,
+    start_staff_session,
 )
-from governance.service import BallotSettings
+from governance.service import MAX_PICKS, BallotSettings
 from proposals import repository as proposals_repo
 from voting import repository as voting_repo
 
@@ -64,26 +67,30 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/login", dependencies=[CsrfChecked])
-def login(request: Request, db: DatabaseDep, username: Annotated[str, Form()] = "",
-          password: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "/manage"):
-    def refused(message: str, status_code: int):
+def login(request: Request, db: DatabaseDep, username: Annotated[str, Form(max_length=200)] = "",
+          password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/manage"):
+    def refused(message: str, status_code: int, headers=None):
         return render(request, "governance/login.html", {"next": _safe_next(next), "username": username,
-                                                         "error": message}, status_code=status_code)
+                                                         "error": message}, status_code=status_code,
+                      headers=headers)
 
     try:
         with db.session(write=True) as session:
-            staff = service.authenticate(session, username.strip(), password)
+            staff = service.authenticate(session, username.strip(), password,
+                                         client=request.client.host if request.client else "")
     except service.TooManyAttempts as error:
-        return refused(error.message, error.status_code)
+        return refused(error.message, error.status_code, {"Retry-After": str(error.wait_seconds)})
     if staff is None:
         return refused("That username and password do not match an account.", 401)
-    request.session.clear()
-    request.session.update({"staff_id": staff.id, "staff_name": staff.display_name})
+    start_staff_session(request, staff)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[CsrfChecked])
-def logout(request: Request):
+def logout(request: Request, db: DatabaseDep, staff: MaybeStaff):
+    if staff is not None:
+        with db.session(write=True) as session:
+            service.end_sessions(session, staff.id)
     request.session.clear()
     return RedirectResponse("/", status_code=303)
 
@@ -129,15 +136,20 @@ def create_round(request: Request, db: DatabaseDep, staff: CurrentStaff,
             settings = BallotSettings(
                 ballot_kind=_choice(BallotKind, ballot_kind, "Choose a ballot kind: scores, approval, points or "
                                     "ranked."),
-                score_min=0 if _whole(score_max, "Highest score") == 10 else 1,
-                score_max=_whole(score_max, "Highest score"),
-                min_picks=_whole(min_picks, "Fewest picks") if min_picks.strip() else 0,
-                max_picks=_whole(max_picks, "Most picks") if max_picks.strip() else None,
-                points_total=_whole(points_total or "10", "Points each resident shares out"),
-                rank_depth=_whole(rank_depth or "3", "Places each resident fills"),
+                score_min=0 if parse_whole(score_max, "Highest score", low=1, high=10, example="5") == 10 else 1,
+                score_max=parse_whole(score_max, "Highest score", low=1, high=10, example="5"),
+                min_picks=parse_whole(min_picks, "Fewest picks", low=0, high=MAX_PICKS, example="1")
+                if min_picks.strip() else 0,
+                max_picks=parse_whole(max_picks, "Most picks", low=1, high=MAX_PICKS, example="3")
+                if max_picks.strip() else None,
+                points_total=parse_whole(points_total or "10", "Points each resident shares out", low=1,
+                                         high=1000, example="10"),
+                rank_depth=parse_whole(rank_depth or "3", "Places each resident fills", low=1, high=MAX_PICKS,
+                                       example="3"),
                 counting_rule=_choice(CountingRule, counting_rule, "Choose how winners are chosen."))
             voting_round = service.create_round(
-                session, actor, partnership_id=partnership_id, title=title, budget=_whole(budget, "Budget"),
+                session, actor, partnership_id=partnership_id, title=title,
+                budget=parse_money(budget, "Budget", example="100000"),
                 fund_source=fund_source, summary=summary, eligible_postcodes=eligible_postcodes,
                 priorities=priorities, settings=settings, phase=Phase.collaborate)
             round_id = voting_round.id
@@ -152,13 +164,6 @@ def _choice(options, value: str, message: str):
     if value not in options.__members__:
         raise InvalidInput(message)
     return options(value)
-
-
-def _whole(text: str, label: str) -> int:
-    cleaned = text.replace(",", "").replace("£", "").strip()
-    if not cleaned.isdigit():
-        raise InvalidInput(f"{label} must be a whole number (for example 100000).")
-    return int(cleaned)
 
 
 @router.get("/manage/rounds/{round_id}")

@@ -1,15 +1,17 @@
 """Governance rules: partnerships, staff, rounds and their place on the engagement arc."""
 
+import math
 import re
+import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session
+from sqlmodel import Session, delete
 
 from core import audit
 from core.audit import Actor
-from core.errors import Conflict, InvalidInput, NotAllowed
-from core.security import hash_password, verify_password
+from core.errors import Conflict, InvalidInput, PlatformError, bounded
+from core.numbers import MAX_MONEY
+from core.security import dummy_password_hash, hash_password, keyed_hash, verify_password
 from governance import repository
 from governance.events import GovernanceEvent
 from governance.models import (
@@ -21,11 +23,13 @@ from governance.models import (
     Phase,
     Role,
     Round,
+    SignInThrottle,
     StaffAccount,
     VoteStatus,
-    utcnow,
 )
 
+# More picks than any ballot has projects; the bound keeps the number inside its column.
+MAX_PICKS = 1000
 POSTCODE_PREFIX = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 
 
@@ -85,6 +89,8 @@ class BallotSettings:
             raise InvalidInput("The least number of picks cannot be negative.")
         if self.max_picks is not None and self.max_picks < max(1, self.min_picks):
             raise InvalidInput("The most picks allowed must be at least one and at least the least number.")
+        if self.min_picks > MAX_PICKS or (self.max_picks is not None and self.max_picks > MAX_PICKS):
+            raise InvalidInput(f"A ballot allows at most {MAX_PICKS:,} picks.")
 
     def audit_payload(self) -> dict:
         return {"ballot_kind": str(self.ballot_kind), "score_min": self.score_min, "score_max": self.score_max,
@@ -96,7 +102,7 @@ def parse_postcode_prefixes(text: str) -> str:
     prefixes = [p.strip().upper() for p in re.split(r"[,\s/]+", text) if p.strip()]
     bad = [p for p in prefixes if not POSTCODE_PREFIX.match(p)]
     if bad:
-        raise InvalidInput(f"These are not postcode districts (like SK10): {', '.join(bad)}.")
+        raise InvalidInput(f"These are not postcode districts (like SK10): {bounded(', '.join(bad), 80)}.")
     return ",".join(prefixes)
 
 
@@ -109,8 +115,8 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
     settings.check()
     if not title.strip():
         raise InvalidInput("A round needs a title.")
-    if budget <= 0:
-        raise InvalidInput("The budget must be more than zero.")
+    if not 0 < budget <= MAX_MONEY:
+        raise InvalidInput(f"The budget must be more than zero and at most {MAX_MONEY:,}.")
     voting_round = Round(
         partnership_id=partnership_id, title=title.strip(), summary=summary, budget=budget, currency=currency,
         fund_source=fund_source, eligible_postcodes=parse_postcode_prefixes(eligible_postcodes),
@@ -158,38 +164,90 @@ def move_to_phase(session: Session, actor: Actor, voting_round: Round, phase: Ph
     return voting_round
 
 
-SIGN_IN_ATTEMPTS = 5
-LOCK_MINUTES = 10
+# Sign-in throttling. A hard lock would let anyone lock any account (the admin's included) by
+# typing wrong passwords; instead each wrong password past the first few makes the next try wait
+# longer, counted per client address (so one machine cannot keep guessing) and per username tried
+# (so many machines cannot share the guessing). The per-username wait stays short: an attacker can
+# slow a real user down by a minute at most, never shut them out.
+FREE_FAILURES = 3
+MAX_CLIENT_WAIT_SECONDS = 15 * 60
+MAX_ACCOUNT_WAIT_SECONDS = 60
+# Failures older than this are forgotten.
+FORGET_AFTER_SECONDS = 60 * 60
 
 
-class TooManyAttempts(NotAllowed):
+class TooManyAttempts(PlatformError):
+    status_code = 429
     title = "Too many attempts"
 
+    def __init__(self, wait_seconds: int) -> None:
+        super().__init__(f"Too many wrong passwords. Wait {wait_seconds} second{'s' if wait_seconds != 1 else ''}, "
+                         "then try again.")
+        self.wait_seconds = wait_seconds
 
-def authenticate(session: Session, username: str, password: str) -> StaffAccount | None:
-    """The account these credentials open, or None. Five wrong passwords in a row lock the account
-    for ten minutes, so a password cannot be guessed by trying; the lock is logged for scrutiny."""
+
+def _throttle_keys(username: str, client: str) -> dict[str, int]:
+    # Keyed hashes: the table says nothing about who tried or from where.
+    return {f"client:{keyed_hash('sign-in client|' + client)}": MAX_CLIENT_WAIT_SECONDS,
+            f"account:{keyed_hash('sign-in account|' + username.lower())}": MAX_ACCOUNT_WAIT_SECONDS}
+
+
+def _check_throttle(session: Session, keys: dict[str, int], now: float) -> None:
+    waits = [row.wait_until - now for key in keys if (row := session.get(SignInThrottle, key)) is not None]
+    longest = max(waits, default=0)
+    if longest > 0:
+        raise TooManyAttempts(math.ceil(longest))
+
+
+def _record_failure(session: Session, keys: dict[str, int], now: float) -> None:
+    # Rows nobody has failed on for an hour say nothing any more; dropping them keeps a spray of
+    # made-up usernames from growing the table without end.
+    session.exec(delete(SignInThrottle).where(SignInThrottle.last_failure_at < now - FORGET_AFTER_SECONDS))
+    for key, max_wait in keys.items():
+        row = session.get(SignInThrottle, key) or SignInThrottle(key=key)
+        if now - row.last_failure_at > FORGET_AFTER_SECONDS:
+            row.failures = 0
+        row.failures += 1
+        row.last_failure_at = now
+        if row.failures > FREE_FAILURES:
+            row.wait_until = now + min(2 ** (row.failures - FREE_FAILURES), max_wait)
+            if row.failures == FREE_FAILURES + 1:
+                audit.append(session, Actor(role="system", ref="sign-in"), GovernanceEvent.sign_in_throttled,
+                             "sign-in", {"by": key.split(":", 1)[0]})
+        session.add(row)
+
+
+def authenticate(session: Session, username: str, password: str, *, client: str = "") -> StaffAccount | None:
+    """The account these credentials open, or None; TooManyAttempts while a wait is running.
+
+    An unknown username costs the same as a known one (a dummy hash is checked, the same rows are
+    written) and gets the same answer, so neither the message nor the timing tells them apart."""
+    now = time.time()
+    keys = _throttle_keys(username, client)
+    _check_throttle(session, keys, now)
     staff = repository.staff_by_username(session, username)
-    if staff is None or not staff.active:
+    usable = staff is not None and staff.active and bool(staff.password_hash)
+    if usable:
+        matched = verify_password(staff.password_hash, password)
+    else:
+        verify_password(dummy_password_hash(), password)  # the same cost as checking a real account
+        matched = False
+    if not matched:
+        _record_failure(session, keys, now)
         return None
-    now = utcnow()
-    if staff.locked_until is not None and _aware(staff.locked_until) > now:
-        raise TooManyAttempts(f"Too many wrong passwords. Try again in {LOCK_MINUTES} minutes, or ask an "
-                              "administrator.")
-    if not verify_password(staff.password_hash, password):
-        staff.failed_sign_ins += 1
-        if staff.failed_sign_ins >= SIGN_IN_ATTEMPTS:
-            staff.failed_sign_ins, staff.locked_until = 0, now + timedelta(minutes=LOCK_MINUTES)
-            audit.append(session, Actor(role="system", ref="sign-in"), GovernanceEvent.staff_locked,
-                         f"staff:{staff.id}", {"minutes": LOCK_MINUTES})
-        session.add(staff)
-        return None
-    if staff.failed_sign_ins or staff.locked_until:
-        staff.failed_sign_ins, staff.locked_until = 0, None
-        session.add(staff)
+    for key in keys:  # a right password clears earlier mistakes
+        row = session.get(SignInThrottle, key)
+        if row is not None:
+            session.delete(row)
     return staff
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; they were stored in UTC.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+def end_sessions(session: Session, staff_id: int) -> None:
+    """Sign a staff member out everywhere: every session cookie issued so far stops working."""
+    staff = session.get(StaffAccount, staff_id)
+    if staff is None:
+        return
+    staff.session_version += 1
+    session.add(staff)
+    audit.append(session, Actor(role="staff", ref=f"staff:{staff_id}"), GovernanceEvent.staff_signed_out,
+                 f"staff:{staff_id}", {})

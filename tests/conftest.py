@@ -8,6 +8,7 @@ absence a failure.
 
 import base64
 import os
+import secrets
 import shutil
 import socket
 import threading
@@ -16,7 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 # Settings are read once per process; fix them before the application is imported.
-os.environ.setdefault("SECRET_KEY", "test-secret-key")
+# A fresh random key per run: the application refuses any key that was ever published.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
+# TestClient calls itself "testserver"; live test servers listen on 127.0.0.1.
+os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
 os.environ.setdefault("AUDIT_SIGNING_KEY", base64.b64encode(b"\x07" * 32).decode())
 
 import pytest  # noqa: E402

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from sqlalchemy import text
 
 from tests.builders import PASSWORD, a_pb_day, csrf_from, passes_for, sign_in
 
@@ -313,26 +312,14 @@ class TestSigningIn:
         return client.post("/login", data={"username": "chair", "password": password, "csrf_token": token},
                            follow_redirects=False)
 
-    def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(self, client, db):
-        a_pb_day(db, open_vote=False)
-        for _ in range(5):
-            assert self.sign_in_with(client, "guess").status_code == 401
-
-        locked = self.sign_in_with(client, PASSWORD)
-
-        assert locked.status_code == 403
-        assert "Too many wrong passwords" in locked.text
-        with db.session() as session:
-            assert session.exec(text("SELECT COUNT(*) FROM audit_event WHERE action = 'staff.locked'")).scalar() == 1
-
     def test_a_right_password_clears_earlier_mistakes(self, client, db):
         a_pb_day(db, open_vote=False)
-        for _ in range(4):
+        for _ in range(3):  # the mistakes allowed before the next try has to wait (see test_hardening)
             self.sign_in_with(client, "guess")
         assert self.sign_in_with(client, PASSWORD).status_code == 303
         client.post("/logout", data={"csrf_token": csrf_from(client.get("/manage").text)})
 
-        for _ in range(4):
+        for _ in range(3):
             self.sign_in_with(client, "guess")
 
         assert self.sign_in_with(client, PASSWORD).status_code == 303

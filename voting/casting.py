@@ -1,7 +1,9 @@
 """Casting a ballot as one committed unit of work, shared by the kiosk and the JSON API."""
 
 from core.database import Database
-from voting import register, service
+from governance import repository as governance_repo
+from proposals import repository as proposals_repo
+from voting import ballots, register, service
 from voting.ballots import BallotChoices
 
 
@@ -9,9 +11,14 @@ def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: 
                      idempotency_key: str | None) -> service.Receipt:
     """Cast in its own committed transaction. If a twin request with the same key won the race
     for the pass, answer with that request's receipt rather than 'already used'."""
-    if round_id is None:
-        with db.session() as session:
+    # Everything that can be checked without the write lock is checked before it is taken, so
+    # a flood of junk cannot hold honest voters in the queue for SQLite's lock.
+    register.check_code_shape(code)
+    with db.session() as session:
+        if round_id is None:
             round_id = register.find_pass(session, code).round_id
+        voting_round = governance_repo.get_round(session, round_id)
+        ballots.validate(voting_round, proposals_repo.on_ballot(session, round_id), choices)
     try:
         with db.session(write=True) as session:
             return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,

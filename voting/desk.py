@@ -33,7 +33,9 @@ def _desk_rounds(session, staff) -> list[Round]:
 def _desk_page(request, session, rounds, selected, issued=None, error=None, form=None, status_code=200):
     qr = None
     if issued is not None:
-        url = f"{request.base_url}kiosk?code={issued.code}"
+        # The configured public address, never the Host header: a forged Host would send the
+        # resident's pass to someone else's site.
+        url = f"{request.app.state.settings.public_url.rstrip('/')}/kiosk?code={issued.code}"
         qr = segno.make(url, error="m").svg_inline(scale=5, title=f"QR code for pass {issued.code}")
     return render(request, "voting/desk.html", {
         "rounds": rounds, "selected": selected, "issued": issued, "qr": qr, "error": error, "form": form or {},

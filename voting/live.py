@@ -6,11 +6,13 @@ turnout as it stands, instead of one message per ballot.
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from core.bus import DomainEvent
 from core.database import Database
+from core.errors import NotFound
 from core.templating import render_block
 from voting.events import VotingEvent
 
@@ -67,14 +69,52 @@ class ScreenHub:
         return "".join(render_block("voting/screen.html", name, context) for name in ("live", "reveal"))
 
 
+# Close codes (RFC 6455): 1008 for a connection this server will not serve, 1003 for data it
+# does not take (screens only listen).
+POLICY_VIOLATION = 1008
+UNSUPPORTED_DATA = 1003
+
+
+def origin_allowed(socket: WebSocket) -> bool:
+    """A browser names the page that opened the socket; only this site's own pages may. Clients
+    that send no Origin are not browsers, so no other site can be riding on them."""
+    origin = socket.headers.get("origin")
+    if origin is None:
+        return True
+    settings = socket.app.state.settings
+    parts = urlsplit(origin)
+    return (origin.rstrip("/") == settings.public_origin
+            or (parts.scheme in ("http", "https") and parts.netloc == socket.headers.get("host")))
+
+
+def round_exists(db: Database, round_id: int) -> bool:
+    from governance import repository as governance_repo
+
+    with db.session() as session:
+        try:
+            governance_repo.get_round(session, round_id)
+        except NotFound:
+            return False
+    return True
+
+
 @router.websocket("/screen/{round_id}/ws")
 async def screen_socket(socket: WebSocket, round_id: int):
     hub: ScreenHub = socket.app.state.screen_hub
+    if not origin_allowed(socket) or not await asyncio.to_thread(round_exists, hub.db, round_id):
+        await socket.close(code=POLICY_VIOLATION)
+        return
     await socket.accept()
     hub.join(round_id, socket)
     try:
         while True:
-            await socket.receive_text()  # screens send nothing; this notices when they leave
+            # Screens send nothing; this notices when they leave. Text is ignored, binary refused.
+            message = await socket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            if message.get("bytes") is not None:
+                await socket.close(code=UNSUPPORTED_DATA)
+                break
     except WebSocketDisconnect:
         pass
     finally:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from core import audit
 from core.audit import Actor
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, bounded
 from core.security import keyed_hash, normalise_code, random_code
 from governance import repository as governance_repo
 from governance.models import Round, VoteStatus
@@ -21,6 +21,9 @@ from voting.events import VotingEvent
 from voting.models import VoterPass
 
 PASS_CODE_LENGTH = 8
+# What a person could type for an 8-character code, spaces and dashes included; anything longer
+# is not a pass and is refused before it is normalised or hashed.
+MAX_TYPED_CODE_LENGTH = 40
 
 
 # --- the register ---------------------------------------------------------------------------
@@ -34,7 +37,8 @@ class IssuedPass:
 def normalise_postcode(text: str) -> str:
     compact = "".join(text.upper().split())
     if not (5 <= len(compact) <= 7) or not compact[:1].isalpha() or not compact[-3].isdigit():
-        raise InvalidInput(f"{text.strip() or 'That'} does not look like a UK postcode (for example SK10 1EA).")
+        raise InvalidInput(f"{bounded(text.strip(), 20) or 'That'} does not look like a UK postcode "
+                           "(for example SK10 1EA).")
     return f"{compact[:-3]} {compact[-3:]}"
 
 
@@ -94,7 +98,14 @@ def issue_passes(session: Session, actor: Actor, *, round_id: int, count: int) -
     return issued
 
 
+def check_code_shape(code: str) -> None:
+    """Cheap checks that need no database, done before any lock is taken."""
+    if len(code) > MAX_TYPED_CODE_LENGTH:
+        raise UnknownPass("We do not recognise this pass code. Check it and try again, or ask a steward.")
+
+
 def find_pass(session: Session, code: str) -> VoterPass:
+    check_code_shape(code)
     normalised = normalise_code(code)
     if not normalised:
         raise UnknownPass("Enter the code printed on your voter pass.")

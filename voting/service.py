@@ -9,7 +9,8 @@ from sqlmodel import Session
 
 from core import audit
 from core.audit import VOTER, Actor, canonical_json
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound, bounded
+from core.numbers import MAX_BIG, in_range, is_ascii_whole
 from core.security import keyed_hash, normalise_code, random_code
 from governance import repository as governance_repo
 from governance import service as governance_service
@@ -176,7 +177,7 @@ def parse_ballot_body(body: dict) -> tuple[str, BallotChoices]:
     [name] = sent
     if name in ("approvals", "ranking"):
         ids = body[name]
-        if not isinstance(ids, list) or not all(_whole_number(p) for p in ids):
+        if not isinstance(ids, list) or not all(in_range(p, -MAX_BIG, MAX_BIG) for p in ids):
             raise InvalidBallot(f"\"{name}\" must be a list of project ids (whole numbers).")
         return code, BallotChoices(**{name: ids})
     numbers = body[name]
@@ -185,18 +186,14 @@ def parse_ballot_body(body: dict) -> tuple[str, BallotChoices]:
     what = "score" if name == "scores" else "points"
     parsed: dict[int, int] = {}
     for key, value in numbers.items():
-        try:
-            project_id = int(key)
-        except (TypeError, ValueError):
-            raise InvalidBallot(f"{key!r} is not a project id.") from None
-        if not _whole_number(value):
+        # JSON object keys are text: ASCII digits only ("٣" is not project 3).
+        if not is_ascii_whole(key, max_digits=10):
+            raise InvalidBallot(f"{bounded(repr(key), 40)} is not a project id.")
+        project_id = int(key)
+        if not in_range(value, -MAX_BIG, MAX_BIG):
             raise InvalidBallot(f"The {what} for project {key} must be a whole number.")
         parsed[project_id] = value
     return code, BallotChoices(**{name: parsed})
-
-
-def _whole_number(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def check_ballot(session: Session, round_id: int, tracking_code: str) -> box.BallotCheck:

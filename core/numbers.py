@@ -1,0 +1,57 @@
+"""Whole numbers typed by people or sent by programs, read strictly.
+
+Python's int() accepts any Unicode decimal digit ("٣" is 3) and str.isdigit() accepts
+superscripts that int() then refuses ("²"); neither bounds the size. Every number that comes
+in from outside goes through here: ASCII digits only, a bounded length, and a range that fits
+the column it is stored in.
+"""
+
+from core.errors import InvalidInput
+
+# The largest value a 64-bit signed column holds; budgets and costs stay far below it.
+MAX_BIG = 2**63 - 1
+# Ids are 32-bit integers in both databases.
+MAX_ID = 2**31 - 1
+# Money is stored in whole pounds: a trillion is far beyond any participatory budget.
+MAX_MONEY = 10**12
+_ASCII_DIGITS = frozenset("0123456789")
+
+
+def is_ascii_whole(text: str, *, max_digits: int = 19) -> bool:
+    """True for 1 to `max_digits` ASCII digits and nothing else."""
+    return 0 < len(text) <= max_digits and set(text) <= _ASCII_DIGITS
+
+
+def parse_whole(text: str, label: str, *, low: int = 0, high: int = MAX_BIG, example: str = "100") -> int:
+    """A whole number between `low` and `high`, or InvalidInput naming the field."""
+    cleaned = text.strip()
+    if not is_ascii_whole(cleaned, max_digits=len(str(high))):
+        raise InvalidInput(f"{label} must be a whole number written with the digits 0 to 9 "
+                           f"(for example {example}).")
+    value = int(cleaned)
+    if not low <= value <= high:
+        raise InvalidInput(f"{label} must be between {low:,} and {high:,}.")
+    return value
+
+
+def parse_money(text: str, label: str, *, example: str = "1500") -> int:
+    """An amount in whole pounds as people type it: "£1,500" is 1500."""
+    return parse_whole(text.replace(",", "").replace("£", ""), label, low=0, high=MAX_MONEY, example=example)
+
+
+def parse_id(value: object, label: str = "id") -> int:
+    """A row id from a form or a JSON body: an int, or a string of ASCII digits, within 1..MAX_ID."""
+    if isinstance(value, bool):
+        raise InvalidInput(f"{label} must be a whole number.")
+    if isinstance(value, int):
+        if not 1 <= value <= MAX_ID:
+            raise InvalidInput(f"{label} {value if abs(value) < 10**12 else '(too long)'} does not exist.")
+        return value
+    if isinstance(value, str):
+        return parse_whole(value, label, low=1, high=MAX_ID, example="12")
+    raise InvalidInput(f"{label} must be a whole number.")
+
+
+def in_range(value: object, low: int, high: int) -> bool:
+    """For JSON values: a real int (not a bool, not a float) between low and high."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
