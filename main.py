@@ -58,11 +58,13 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app = FastAPI(title="Common Purse", version="0.1.0", lifespan=lifespan,
                   description="Participatory budgeting for neighbourhood partnerships.")
     app.state.db = db
+    app.state.settings = settings
     app.state.bus = bus
     app.state.screen_hub = hub
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="cp_session",
                        same_site="lax", https_only=settings.session_cookie_secure, max_age=12 * 3600)
     app.middleware("http")(add_security_headers)
+    app.middleware("http")(chair.finish_closings_when_due)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
@@ -133,11 +135,38 @@ def cmd_round(args) -> int:
     from core.audit import CLI_ACTOR
     from voting import service
 
-    step = {"open": service.open_vote, "close": service.close_vote, "publish": service.publish_results}[args.step]
     db = _database(args)
+    if args.step == "close":
+        return _close_round(db, args)
+    step = {"open": service.open_vote, "publish": service.publish_results}[args.step]
     with db.session(write=True) as session:
         step(session, CLI_ACTOR, args.round_id)
     print(f"round {args.round_id}: {args.step} done")
+    return 0
+
+
+def _close_round(db, args) -> int:
+    """Like the chair's button: ballots in progress get the grace period, unless --now."""
+    from core.audit import CLI_ACTOR
+    from voting import service
+
+    service.finish_due_closings(db)
+    with db.session(write=True) as session:
+        voting_round = service.governance_repo.get_round(session, args.round_id, for_update=True)
+        if voting_round.is_closing:
+            if not args.now:
+                print(f"round {args.round_id}: closing; ballots in progress may be confirmed until "
+                      f"{voting_round.closing_deadline:%H:%M:%S} UTC (run again with --now to close at once)")
+                return 0
+            service.finish_closing(session, CLI_ACTOR, args.round_id)
+        else:
+            grace = 0 if args.now else get_settings().close_grace_seconds
+            voting_round = service.start_closing(session, CLI_ACTOR, args.round_id, grace)
+            if voting_round.is_closing:
+                print(f"round {args.round_id}: closing; ballots in progress may be confirmed until "
+                      f"{voting_round.closing_deadline:%H:%M:%S} UTC")
+                return 0
+    print(f"round {args.round_id}: close done")
     return 0
 
 
@@ -195,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     round_cmd = commands.add_parser("round", help="the chair's steps")
     round_cmd.add_argument("step", choices=["open", "close", "publish"])
     round_cmd.add_argument("round_id", type=int)
+    round_cmd.add_argument("--now", action="store_true",
+                           help="close: do not wait for ballots in progress (no grace period)")
     round_cmd.set_defaults(run=cmd_round)
 
     audit = commands.add_parser("audit", help="the audit log").add_subparsers(dest="action", required=True)

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     audit_signing_key: str = ""
     session_cookie_secure: bool = False
     site_name: str = "Common Purse"
+    # How long ballots already started may still be confirmed after the chair closes the vote.
+    close_grace_seconds: int = 120
 
 
 @lru_cache

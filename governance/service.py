@@ -25,6 +25,7 @@ from governance.models import (
     VoteStatus,
     utcnow,
 )
+from proposals import repository as proposals_repo
 
 POSTCODE_PREFIX = re.compile(r"^[A-Z]{1,2}[0-9][0-9A-Z]?$")
 
@@ -71,20 +72,24 @@ class BallotSettings:
 
     def check(self) -> None:
         if self.counting_rule == CountingRule.phragmen and self.ballot_kind != BallotKind.approval:
-            raise InvalidInput("Phragmén counts approval ballots only; choose another rule for scores.")
+            raise InvalidInput("Phragmén counts approval ballots only; choose another rule for scores.",
+                               field="counting_rule")
         if self.ballot_kind == BallotKind.scores and not 0 <= self.score_min < self.score_max <= 10:
-            raise InvalidInput("Scores must run from a lower to a higher whole number between 0 and 10.")
+            raise InvalidInput("Scores must run from a lower to a higher whole number between 0 and 10.",
+                               field="score_max")
         if self.min_picks < 0:
-            raise InvalidInput("The least number of picks cannot be negative.")
+            raise InvalidInput("The least number of picks cannot be negative.", field="min_picks")
         if self.max_picks is not None and self.max_picks < max(1, self.min_picks):
-            raise InvalidInput("The most picks allowed must be at least one and at least the least number.")
+            raise InvalidInput("The most picks allowed must be at least one and at least the least number.",
+                               field="max_picks")
 
 
 def parse_postcode_prefixes(text: str) -> str:
     prefixes = [p.strip().upper() for p in re.split(r"[,\s/]+", text) if p.strip()]
     bad = [p for p in prefixes if not POSTCODE_PREFIX.match(p)]
     if bad:
-        raise InvalidInput(f"These are not postcode districts (like SK10): {', '.join(bad)}.")
+        raise InvalidInput(f"These are not postcode districts (like SK10): {', '.join(bad)}.",
+                           field="eligible_postcodes")
     return ",".join(prefixes)
 
 
@@ -95,10 +100,7 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
     repository.get_partnership(session, partnership_id)
     settings = settings or BallotSettings()
     settings.check()
-    if not title.strip():
-        raise InvalidInput("A round needs a title.")
-    if budget <= 0:
-        raise InvalidInput("The budget must be more than zero.")
+    _check_details(title, budget)
     voting_round = Round(
         partnership_id=partnership_id, title=title.strip(), summary=summary, budget=budget, currency=currency,
         fund_source=fund_source, eligible_postcodes=parse_postcode_prefixes(eligible_postcodes),
@@ -116,11 +118,81 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
     return voting_round
 
 
+def _check_details(title: str, budget: int) -> None:
+    if not title.strip():
+        raise InvalidInput("A round needs a title.", field="title")
+    if budget <= 0:
+        raise InvalidInput("The budget must be more than zero.", field="budget")
+
+
+def _check_editable(voting_round: Round) -> None:
+    if voting_round.archived:
+        raise Conflict("This round is archived. Restore it first to change it.")
+    if voting_round.vote_status != VoteStatus.draft:
+        raise Conflict("A round's details cannot change once voting has opened: every voter must see the same "
+                       "round.")
+
+
+def change_round_details(session: Session, actor: Actor, round_id: int, *, title: str, budget: int,
+                         fund_source: str = "", summary: str = "", eligible_postcodes: str = "",
+                         priorities: str = "", settings: BallotSettings | None = None) -> Round:
+    """Fix a round before voting opens: its title, budget, area, priorities and ballot."""
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    _check_editable(voting_round)
+    _check_details(title, budget)
+    postcodes = parse_postcode_prefixes(eligible_postcodes)
+    dearest = proposals_repo.dearest_on_ballot(session, round_id)
+    if dearest > budget:
+        raise InvalidInput(f"A proposal on this round costs {dearest:,}, more than a budget of {budget:,}. Change or "
+                           "withdraw it first.", field="budget")
+    new = {"title": title.strip(), "budget": budget, "fund_source": fund_source.strip(), "summary": summary,
+           "eligible_postcodes": postcodes, "priorities": priorities}
+    changed = {name: value for name, value in new.items() if getattr(voting_round, name) != value}
+    for name, value in changed.items():
+        setattr(voting_round, name, value)
+    session.add(voting_round)
+    if changed:
+        # What changed, not the long texts: summaries and priorities are named, their words are on the page.
+        audit.append(session, actor, GovernanceEvent.round_details_changed, f"round:{round_id}", {
+            name: value if name in ("title", "budget", "fund_source", "eligible_postcodes") else "changed"
+            for name, value in changed.items()})
+    if settings is not None:
+        change_ballot_settings(session, actor, round_id, settings)
+    return voting_round
+
+
+def archive_round(session: Session, actor: Actor, round_id: int) -> Round:
+    """Hide a round made by mistake. Nothing is deleted: the round and its log stay for scrutiny."""
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    if voting_round.archived:
+        raise Conflict("This round is already archived.")
+    if voting_round.vote_status != VoteStatus.draft:
+        raise Conflict("Only a round whose voting never opened can be archived; one that was voted on stays public.")
+    voting_round.archived = True
+    session.add(voting_round)
+    audit.append(session, actor, GovernanceEvent.round_archived, f"round:{round_id}", {})
+    return voting_round
+
+
+def restore_round(session: Session, actor: Actor, round_id: int) -> Round:
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    if not voting_round.archived:
+        raise Conflict("This round is not archived.")
+    voting_round.archived = False
+    session.add(voting_round)
+    audit.append(session, actor, GovernanceEvent.round_restored, f"round:{round_id}", {})
+    return voting_round
+
+
 def change_ballot_settings(session: Session, actor: Actor, round_id: int, settings: BallotSettings) -> Round:
     voting_round = repository.get_round(session, round_id, for_update=True)
     if voting_round.vote_status != VoteStatus.draft:
         raise Conflict("The ballot cannot change once voting has opened.")
     settings.check()
+    if (settings.ballot_kind, settings.score_min, settings.score_max, settings.min_picks, settings.max_picks,
+            settings.counting_rule) == (voting_round.ballot_kind, voting_round.score_min, voting_round.score_max,
+                                        voting_round.min_picks, voting_round.max_picks, voting_round.counting_rule):
+        return voting_round
     voting_round.ballot_kind = settings.ballot_kind
     voting_round.score_min, voting_round.score_max = settings.score_min, settings.score_max
     voting_round.min_picks, voting_round.max_picks = settings.min_picks, settings.max_picks

@@ -26,16 +26,27 @@ def _kiosk_entry(request: Request, error: PlatformError | None = None, code: str
 
 
 @router.get("/kiosk")
-def kiosk(request: Request, session: SessionDep, code: str = ""):
+def kiosk(request: Request, db: DatabaseDep, session: SessionDep, code: str = ""):
     if not code:
         return _kiosk_entry(request)
     # A QR code on the pass opens this address on the resident's own phone.
+    _mark_opened(db, code)
     return _show_ballot(request, session, code)
 
 
 @router.post("/kiosk")
-def kiosk_start(request: Request, session: SessionDep, code: Annotated[str, Form()] = ""):
+def kiosk_start(request: Request, db: DatabaseDep, session: SessionDep, code: Annotated[str, Form()] = ""):
+    _mark_opened(db, code)
     return _show_ballot(request, session, code)
+
+
+def _mark_opened(db, code: str) -> None:
+    """A ballot has started: if the chair closes now, this voter gets the grace period."""
+    try:
+        with db.session(write=True) as session:
+            register.mark_opened(session, code)
+    except PlatformError:
+        pass  # the ballot page says what is wrong with the pass
 
 
 def _show_ballot(request: Request, session, code: str, chosen: dict | None = None, error: str | None = None,
