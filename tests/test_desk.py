@@ -104,6 +104,20 @@ class TestReprintAndVoid:
         # Cancelled, so the resident can be given a fresh pass.
         assert issue(client, token, day.round_id).status_code == 303
 
+    def test_a_pass_used_while_still_on_screen_is_not_cancelled(self, client, db):
+        day = a_pb_day(db)
+        token = sign_in(client, "steward")
+        ticket_url = issue(client, token, day.round_id).headers["location"]
+        code = PASS_CODE.search(client.get(ticket_url).text).group(1)
+        client.post(f"/api/v1/rounds/{day.round_id}/ballots",
+                    json={"pass": code, "scores": {str(day.proposals[0].id): 5}})
+
+        page = client.post(f"{ticket_url}/void", data={"csrf_token": token})
+
+        assert page.status_code == 409
+        assert "has been used to vote" in page.text
+        assert "Check a resident" in page.text  # back at the desk, not a dead end
+
     def test_a_used_pass_cannot_be_reprinted(self, client, db):
         day = a_pb_day(db)
         token = sign_in(client, "steward")

@@ -122,20 +122,37 @@ def _ticket_pass(session, token: str, staff):
     return ticket.round_id, voter_pass, actor
 
 
+def _desk_after_refusal(request, db, staff, error: PlatformError):
+    """A reprint or cancel from the pass on screen was refused (used meanwhile, or gone): say so on the desk."""
+    if error.status_code in (401, 403):
+        raise error
+    with db.session() as session:
+        rounds = _desk_rounds(session, staff)
+        return _desk_page(request, session, rounds, _pick(rounds, None), error=error,
+                          status_code=error.status_code)
+
+
 @router.post("/desk/passes/{token}/reprint", dependencies=[CsrfChecked])
-def desk_reprint_shown(token: str, db: DatabaseDep, staff: CurrentStaff):
-    with db.session(write=True) as session:
-        _, voter_pass, actor = _ticket_pass(session, token, staff)
-        issued = register.reprint_pass(session, actor, voter_pass)
-        new_token = register.put_on_desk(session, issued, staff.id)
+def desk_reprint_shown(request: Request, token: str, db: DatabaseDep, staff: CurrentStaff):
+    """The printer jammed or the resident dropped it: a new code, and the one on screen stops working."""
+    try:
+        with db.session(write=True) as session:
+            _, voter_pass, actor = _ticket_pass(session, token, staff)
+            issued = register.reprint_pass(session, actor, voter_pass)
+            new_token = register.put_on_desk(session, issued, staff.id)
+    except PlatformError as error:
+        return _desk_after_refusal(request, db, staff, error)
     return _show(new_token)
 
 
 @router.post("/desk/passes/{token}/void", dependencies=[CsrfChecked])
-def desk_void_shown(token: str, db: DatabaseDep, staff: CurrentStaff):
-    with db.session(write=True) as session:
-        round_id, voter_pass, actor = _ticket_pass(session, token, staff)
-        register.void_pass(session, actor, voter_pass)
+def desk_void_shown(request: Request, token: str, db: DatabaseDep, staff: CurrentStaff):
+    try:
+        with db.session(write=True) as session:
+            round_id, voter_pass, actor = _ticket_pass(session, token, staff)
+            register.void_pass(session, actor, voter_pass)
+    except PlatformError as error:
+        return _desk_after_refusal(request, db, staff, error)
     return _done(round_id, "The pass was cancelled: its code no longer works")
 
 

@@ -49,6 +49,7 @@ def test_the_desk_keeps_a_pass_through_a_reload_and_clears_it_for_the_next_resid
 
     # "Print pass" prints the pass: the code, its QR, the round and how to vote; nothing else.
     desk.emulate_media(media="print")
+    screenshot(desk, "desk-print")
     for shown in (desk.locator("#pass-code"), desk.locator(".qr svg"), desk.get_by_text("How to vote"),
                   desk.locator(".pass-round")):
         expect(shown).to_be_visible()
