@@ -186,3 +186,47 @@ class TestFixingARoundBeforeVoting:
 
         assert client.post(f"/manage/rounds/{day.round_id}/archive", data={"csrf_token": token}).status_code == 403
         assert client.get(f"/manage/rounds/{day.round_id}/edit").status_code == 403
+
+
+NASTY = ["", "   ", "\x00", "9" * 60, "-1", "1e9", "NaN", "<script>x</script>", "ＳＫ１０", "£-5", "0", "Ω" * 500]
+
+
+class TestBadInputNeverBreaksAStaffForm:
+    """Whatever is typed, each of these forms answers with a message (never a 500) and keeps it."""
+
+    def test_the_forms_take_anything(self, client, db):
+        day = a_pb_day(db, open_vote=False)
+        token = sign_in(client, "chair")
+        round_id, proposal_id = day.round_id, day.proposals[0].id
+        forms = [
+            (f"/manage/rounds/{round_id}/proposals", ("title", "cost", "summary")),
+            (f"/manage/rounds/{round_id}/proposals/{proposal_id}/edit", ("title", "cost")),
+            (f"/manage/rounds/{round_id}/edit", ("title", "budget", "eligible_postcodes", "score_max", "max_picks",
+                                                 "ballot_kind", "counting_rule")),
+        ]
+        for path, fields in forms:
+            for value in NASTY:
+                for field in fields:
+                    data = {"csrf_token": token, "title": "Bench", "cost": "300", "budget": "100000",
+                            "ballot_kind": "scores", "score_max": "5", "counting_rule": "greedy", field: value}
+                    response = client.post(path, data=data)
+                    assert response.status_code < 500, (path, field, value)
+                    if response.status_code >= 400 and value.strip() and field in ("title", "cost", "budget"):
+                        assert "<script>x" not in response.text  # kept, but escaped
+
+    def test_the_desk_and_the_close_take_anything(self, client, db):
+        day = a_pb_day(db)
+        token = sign_in(client, "chair")
+        for value in NASTY:
+            for field in ("name", "postcode"):
+                data = {"csrf_token": token, "round_id": day.round_id, "name": "Ann Lee", "postcode": "SK10 1AA",
+                        field: value}
+                assert client.post("/desk/passes", data=data).status_code < 500, (field, value)
+        for value in NASTY:
+            page = client.post(f"/manage/rounds/{day.round_id}/close",
+                               data={"csrf_token": token, "grace_minutes": value or "x"})
+            assert page.status_code in (303, 200, 409, 422), value
+            if page.status_code == 200 and "Voting is closed" in page.text:
+                break
+        assert client.get("/desk/passes/not-a-real-ticket").status_code == 200
+        assert client.post("/desk/passes/not-a-real-ticket/void", data={"csrf_token": token}).status_code == 404
