@@ -10,6 +10,7 @@ from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.security import hash_password, verify_password
+from core.text import storable
 from governance import repository
 from governance.events import GovernanceEvent
 from governance.models import (
@@ -98,6 +99,7 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
                  priorities: str = "", settings: BallotSettings | None = None,
                  phase: Phase = Phase.inform) -> Round:
     repository.get_partnership(session, partnership_id)
+    title, summary, fund_source, priorities = map(storable, (title, summary, fund_source, priorities))
     settings = settings or BallotSettings()
     settings.check()
     _check_details(title, budget)
@@ -139,6 +141,7 @@ def change_round_details(session: Session, actor: Actor, round_id: int, *, title
     """Fix a round before voting opens: its title, budget, area, priorities and ballot."""
     voting_round = repository.get_round(session, round_id, for_update=True)
     _check_editable(voting_round)
+    title, summary, fund_source, priorities = map(storable, (title, summary, fund_source, priorities))
     _check_details(title, budget)
     postcodes = parse_postcode_prefixes(eligible_postcodes)
     dearest = proposals_repo.dearest_on_ballot(session, round_id)

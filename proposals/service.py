@@ -7,6 +7,7 @@ from sqlmodel import Session
 from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput
+from core.text import storable
 from governance import repository as governance_repo
 from governance.models import VoteStatus
 from proposals import repository
@@ -45,6 +46,7 @@ def add_proposal(session: Session, actor: Actor, *, round_id: int, title: str, c
                  location: str = "", delivered_by: str = "") -> Proposal:
     voting_round = governance_repo.get_round(session, round_id)
     _check_ballot_open_to_change(voting_round)
+    title, summary, location, delivered_by = map(storable, (title, summary, location, delivered_by))
     _check_proposal(session, voting_round, title=title, cost=cost)
     proposal = Proposal(round_id=round_id, title=title.strip(), cost=cost, summary=summary.strip(),
                         location=location.strip(), delivered_by=delivered_by.strip(),
@@ -64,6 +66,7 @@ def edit_proposal(session: Session, actor: Actor, *, round_id: int, proposal_id:
     proposal = repository.get_proposal(session, round_id, proposal_id)
     if proposal.status == ProposalStatus.withdrawn:
         raise Conflict("This proposal was withdrawn; it cannot be edited.")
+    title, summary, location, delivered_by = map(storable, (title, summary, location, delivered_by))
     _check_proposal(session, voting_round, title=title, cost=cost, proposal_id=proposal_id)
     new = {"title": title.strip(), "cost": cost, "summary": summary.strip(), "location": location.strip(),
            "delivered_by": delivered_by.strip()}

@@ -203,11 +203,12 @@ class TestBadInputNeverBreaksAStaffForm:
             (f"/manage/rounds/{round_id}/proposals/{proposal_id}/edit", ("title", "cost")),
             (f"/manage/rounds/{round_id}/edit", ("title", "budget", "eligible_postcodes", "score_max", "max_picks",
                                                  "ballot_kind", "counting_rule")),
+            ("/manage/rounds", ("title", "budget", "summary", "priorities", "fund_source")),
         ]
         for path, fields in forms:
             for value in NASTY:
                 for field in fields:
-                    data = {"csrf_token": token, "title": "Bench", "cost": "300", "budget": "100000",
+                    data = {"csrf_token": token, "partnership_id": day.partnership.id, "title": "Bench", "cost": "300", "budget": "100000",
                             "ballot_kind": "scores", "score_max": "5", "counting_rule": "greedy", field: value}
                     response = client.post(path, data=data)
                     assert response.status_code < 500, (path, field, value)
