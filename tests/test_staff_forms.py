@@ -209,7 +209,8 @@ class TestBadInputNeverBreaksAStaffForm:
             for value in NASTY:
                 for field in fields:
                     data = {"csrf_token": token, "partnership_id": day.partnership.id, "title": "Bench", "cost": "300",
-                            "budget": "100000", "ballot_kind": "scores", "score_max": "5", "counting_rule": "greedy", field: value}
+                            "budget": "100000", "ballot_kind": "scores", "score_max": "5", "counting_rule": "greedy",
+                            field: value}
                     response = client.post(path, data=data)
                     assert response.status_code < 500, (path, field, value)
                     if response.status_code >= 400 and value.strip() and field in ("title", "cost", "budget"):
