@@ -71,6 +71,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="cp_session",
                        same_site="lax", max_age=settings.staff_session_hours * 3600,
                        https_only=settings.session_cookie_secure or settings.public_url.startswith("https://"))
+    # A vote whose grace period has run out is closed on the next request that arrives.
+    app.middleware("http")(chair.finish_closings_when_due)
     app.add_middleware(SecureCookiesOnHttps)
     app.add_middleware(BodySizeLimit)
     # The Host header is the client's to choose; only the configured names are answered.
@@ -146,8 +148,10 @@ def cmd_round(args) -> int:
     from core.audit import CLI_ACTOR
     from voting import service
 
-    step = {"open": service.open_vote, "close": service.close_vote, "publish": service.publish_results}[args.step]
     db = _database(args)
+    if args.step == "close":
+        return _close_round(db, args)
+    step = {"open": service.open_vote, "publish": service.publish_results}[args.step]
     with db.session(write=True) as session:
         step(session, CLI_ACTOR, args.round_id)
     print(f"round {args.round_id}: {args.step} done")
@@ -167,6 +171,8 @@ def _trusted_key_hex(given_b64: str | None) -> str | None:
     if get_settings().audit_signing_key or (VAR_DIR / "audit-signing.key").exists():
         return public_key_hex(signing_key())
     return None
+
+
 def cmd_round_create(args) -> int:
     from core.audit import CLI_ACTOR
     from governance import service
@@ -185,6 +191,31 @@ def cmd_round_create(args) -> int:
                                             settings=settings, phase=Phase.collaborate)
         round_id = voting_round.id
     print(round_id)
+    return 0
+
+
+def _close_round(db, args) -> int:
+    """Like the chair's button: ballots in progress get the grace period, unless --now."""
+    from core.audit import CLI_ACTOR
+    from voting import service
+
+    service.finish_due_closings(db)
+    with db.session(write=True) as session:
+        voting_round = service.governance_repo.get_round(session, args.round_id, for_update=True)
+        if voting_round.is_closing:
+            if not args.now:
+                print(f"round {args.round_id}: closing; ballots in progress may be confirmed until "
+                      f"{voting_round.closing_deadline:%H:%M:%S} UTC (run again with --now to close at once)")
+                return 0
+            service.finish_closing(session, CLI_ACTOR, args.round_id)
+        else:
+            grace = 0 if args.now else get_settings().close_grace_seconds
+            voting_round = service.start_closing(session, CLI_ACTOR, args.round_id, grace)
+            if voting_round.is_closing:
+                print(f"round {args.round_id}: closing; ballots in progress may be confirmed until "
+                      f"{voting_round.closing_deadline:%H:%M:%S} UTC")
+                return 0
+    print(f"round {args.round_id}: close done")
     return 0
 
 
@@ -306,6 +337,9 @@ def build_parser() -> argparse.ArgumentParser:
     for step in ("open", "close", "publish"):
         chair_step = rounds.add_parser(step, help=f"{step} voting" if step != "publish" else "count and publish")
         chair_step.add_argument("round_id", type=int)
+        if step == "close":
+            chair_step.add_argument("--now", action="store_true",
+                                    help="do not wait for ballots in progress (no grace period)")
         chair_step.set_defaults(run=cmd_round)
 
     proposal = commands.add_parser("proposal", help="proposals").add_subparsers(dest="action", required=True)

@@ -193,7 +193,7 @@ def parse_note(text: str, public_key: bytes) -> Note:
         raise ValueError("it is not a signed note (no blank line before the signatures)")
     body += "\n"
     lines = body.splitlines()
-    if len(lines) < 3 or not lines[1].isdigit():
+    if len(lines) < 3 or not (lines[1].isascii() and lines[1].isdigit()):
         raise ValueError("its body is not origin, size and root hash")
     for line in signatures.splitlines():
         dash, _, rest = line.partition(" ")

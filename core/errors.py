@@ -37,10 +37,12 @@ class PlatformError(Exception):
     status_code = 400
     title = "Request refused"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         message = bounded(message)
         super().__init__(message)
         self.message = message
+        # The form field the message is about, so a staff form can show it beside that field.
+        self.field = field
 
 
 class NotFound(PlatformError):
@@ -89,7 +91,10 @@ def html_error(request: Request, status: int, title: str, detail: str) -> Respon
         return templates.TemplateResponse(request, "components/error_fragment.html",
                                           {"title": title, "detail": detail}, status_code=status,
                                           headers={"HX-Retarget": "#messages", "HX-Reswap": "innerHTML"})
-    return templates.TemplateResponse(request, "error.html", {"title": title, "detail": detail, "status": status},
+    # The header shows who is signed in on error pages too, rather than offering "Staff sign-in".
+    staff_name = request.session.get("staff_name") if "session" in request.scope else None
+    return templates.TemplateResponse(request, "error.html", {"title": title, "detail": detail, "status": status,
+                                                              "staff_name": staff_name},
                                       status_code=status)
 
 

@@ -22,21 +22,23 @@ def is_ascii_whole(text: str, *, max_digits: int = 19) -> bool:
     return 0 < len(text) <= max_digits and set(text) <= _ASCII_DIGITS
 
 
-def parse_whole(text: str, label: str, *, low: int = 0, high: int = MAX_BIG, example: str = "100") -> int:
+def parse_whole(text: str, label: str, *, low: int = 0, high: int = MAX_BIG, example: str = "100",
+                field: str | None = None) -> int:
     """A whole number between `low` and `high`, or InvalidInput naming the field."""
     cleaned = text.strip()
     if not is_ascii_whole(cleaned, max_digits=len(str(high))):
         raise InvalidInput(f"{label} must be a whole number written with the digits 0 to 9 "
-                           f"(for example {example}).")
+                           f"(for example {example}).", field=field)
     value = int(cleaned)
     if not low <= value <= high:
-        raise InvalidInput(f"{label} must be between {low:,} and {high:,}.")
+        raise InvalidInput(f"{label} must be between {low:,} and {high:,}.", field=field)
     return value
 
 
-def parse_money(text: str, label: str, *, example: str = "1500") -> int:
+def parse_money(text: str, label: str, *, example: str = "1500", field: str | None = None) -> int:
     """An amount in whole pounds as people type it: "£1,500" is 1500."""
-    return parse_whole(text.replace(",", "").replace("£", ""), label, low=0, high=MAX_MONEY, example=example)
+    return parse_whole(text.replace(",", "").replace("£", ""), label, low=0, high=MAX_MONEY, example=example,
+                       field=field)
 
 
 def parse_id(value: object, label: str = "id") -> int:

@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     staff_idle_minutes: int = 30
     staff_session_hours: int = 12
     site_name: str = "Common Purse"
+    # How long ballots already started may still be confirmed after the chair closes the vote.
+    close_grace_seconds: int = 120
 
     @model_validator(mode="after")
     def _secret_key_is_secret(self) -> "Settings":

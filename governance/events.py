@@ -10,3 +10,6 @@ class GovernanceEvent(StrEnum):
     round_created = "round.created"
     round_phase_changed = "round.phase_changed"
     round_ballot_settings_changed = "round.ballot_settings_changed"
+    round_details_changed = "round.details_changed"
+    round_archived = "round.archived"
+    round_restored = "round.restored"

@@ -11,6 +11,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 class Role(StrEnum):
     chair = "chair"
     member = "member"
@@ -159,6 +164,9 @@ class Round(SQLModel, table=True):
     rank_depth: int = 3     # ranking ballots: how many places each resident fills at most
     counting_rule: str = CountingRule.greedy
     vote_status: str = VoteStatus.draft
+    # Set while the vote closes: ballots already started may finish until then, none may start.
+    closing_deadline: datetime | None = None
+    archived: bool = False  # made by mistake: hidden from lists, its history kept
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -176,6 +184,10 @@ class Round(SQLModel, table=True):
     @property
     def accepts_votes(self) -> bool:
         return self.vote_status == VoteStatus.open
+
+    @property
+    def is_closing(self) -> bool:
+        return self.vote_status == VoteStatus.open and self.closing_deadline is not None
 
     @property
     def ballot_label(self) -> str:

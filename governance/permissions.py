@@ -95,8 +95,10 @@ def require_partnership_role(session: Session, staff: StaffAccount, partnership_
     raise NotAllowed(f"Only a {' or '.join(sorted(allowed))} of this partnership can do this.")
 
 
-def rounds_for_staff(session: Session, staff: StaffAccount, allowed: frozenset[str]) -> list[Round]:
+def rounds_for_staff(session: Session, staff: StaffAccount, allowed: frozenset[str], *,
+                     archived: bool = False) -> list[Round]:
+    rounds = repository.list_rounds(session, archived=archived)
     if staff.is_admin:
-        return repository.list_rounds(session)
+        return rounds
     partnership_ids = {m.partnership_id for m in repository.memberships_of(session, staff.id) if m.role in allowed}
-    return [r for r in repository.list_rounds(session) if r.partnership_id in partnership_ids]
+    return [r for r in rounds if r.partnership_id in partnership_ids]

@@ -33,8 +33,9 @@ def list_partnerships(session: Session) -> list[Partnership]:
     return list(session.exec(select(Partnership).order_by(Partnership.name)))
 
 
-def list_rounds(session: Session, partnership_id: int | None = None) -> list[Round]:
-    statement = select(Round).order_by(Round.created_at.desc(), Round.id.desc())
+def list_rounds(session: Session, partnership_id: int | None = None, *, archived: bool = False) -> list[Round]:
+    """Rounds newest first; archived ones (made by mistake) only when asked for."""
+    statement = select(Round).where(Round.archived == archived).order_by(Round.created_at.desc(), Round.id.desc())
     if partnership_id is not None:
         statement = statement.where(Round.partnership_id == partnership_id)
     return list(session.exec(statement))

@@ -1,6 +1,7 @@
 """Public pages of partnerships and rounds, sign-in, and the chair's round management."""
 
 from typing import Annotated
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -17,6 +18,7 @@ from governance.permissions import (
     CurrentStaff,
     MaybeStaff,
     require_partnership_role,
+    require_round_role,
     role_on_round,
     rounds_for_staff,
     start_staff_session,
@@ -102,7 +104,9 @@ def manage(request: Request, session: SessionDep, staff: CurrentStaff):
     rounds = rounds_for_staff(session, staff, SEES_MANAGEMENT)
     chaired = [p for p in repository.list_partnerships(session)
                if staff.is_admin or "chair" in repository.roles_in(session, staff.id, p.id)]
-    return render(request, "governance/manage.html", {"rounds": rounds, "chaired": chaired})
+    return render(request, "governance/manage.html", {
+        "rounds": rounds, "chaired": chaired, "message": request.query_params.get("done"),
+        "archived": rounds_for_staff(session, staff, CHAIR, archived=True)})
 
 
 @router.get("/manage/rounds/new")
@@ -111,10 +115,39 @@ def new_round_page(request: Request, session: SessionDep, staff: CurrentStaff, p
     return _round_form(request, repository.get_partnership(session, partnership_id), {})
 
 
-def _round_form(request: Request, partnership, form: dict, error: PlatformError | None = None):
+def _round_form(request: Request, partnership, form: dict, error: PlatformError | None = None,
+                voting_round: Round | None = None):
+    """The round form, new or being fixed; after a refusal, what was typed with the message beside its field."""
     return render(request, "governance/round_form.html", {
-        "partnership": partnership, "form": form, "rules": COUNTING_RULE_LABELS,
-        "error": error.message if error else None}, status_code=error.status_code if error else 200)
+        "partnership": partnership, "form": form, "rules": COUNTING_RULE_LABELS, "round": voting_round,
+        "error": error, "errors": _field_errors(error)},
+        status_code=error.status_code if error else 200)
+
+
+def _field_errors(error: PlatformError | None) -> dict[str, str]:
+    return {error.field: error.message} if error is not None and error.field else {}
+
+
+ROUND_FIELDS = ("title", "budget", "fund_source", "summary", "eligible_postcodes", "priorities", "ballot_kind",
+                "score_max", "max_picks", "counting_rule", "min_picks", "points_total", "rank_depth")
+
+
+def _ballot_settings(form: dict) -> BallotSettings:
+    score_max = parse_whole(form["score_max"], "Highest score", low=1, high=10, example="5", field="score_max")
+    min_picks, max_picks = form.get("min_picks", "").strip(), form["max_picks"].strip()
+    return BallotSettings(
+        ballot_kind=_choice(BallotKind, form["ballot_kind"], "Choose a ballot kind: scores, approval, points or "
+                            "ranked.", "ballot_kind"),
+        score_min=0 if score_max == 10 else 1, score_max=score_max,
+        min_picks=parse_whole(min_picks, "Fewest picks", low=0, high=MAX_PICKS, example="1", field="min_picks")
+        if min_picks else 0,
+        max_picks=parse_whole(max_picks, "Most picks", low=1, high=MAX_PICKS, example="3", field="max_picks")
+        if max_picks else None,
+        points_total=parse_whole(form.get("points_total") or "10", "Points each resident shares out", low=1,
+                                 high=1000, example="10", field="points_total"),
+        rank_depth=parse_whole(form.get("rank_depth") or "3", "Places each resident fills", low=1,
+                               high=MAX_PICKS, example="3", field="rank_depth"),
+        counting_rule=_choice(CountingRule, form["counting_rule"], "Choose how winners are chosen.", "counting_rule"))
 
 
 @router.post("/manage/rounds", dependencies=[CsrfChecked])
@@ -133,47 +166,109 @@ def create_round(request: Request, db: DatabaseDep, staff: CurrentStaff,
     try:
         with db.session(write=True) as session:
             actor = require_partnership_role(session, staff, partnership_id, CHAIR)
-            settings = BallotSettings(
-                ballot_kind=_choice(BallotKind, ballot_kind, "Choose a ballot kind: scores, approval, points or "
-                                    "ranked."),
-                score_min=0 if parse_whole(score_max, "Highest score", low=1, high=10, example="5") == 10 else 1,
-                score_max=parse_whole(score_max, "Highest score", low=1, high=10, example="5"),
-                min_picks=parse_whole(min_picks, "Fewest picks", low=0, high=MAX_PICKS, example="1")
-                if min_picks.strip() else 0,
-                max_picks=parse_whole(max_picks, "Most picks", low=1, high=MAX_PICKS, example="3")
-                if max_picks.strip() else None,
-                points_total=parse_whole(points_total or "10", "Points each resident shares out", low=1,
-                                         high=1000, example="10"),
-                rank_depth=parse_whole(rank_depth or "3", "Places each resident fills", low=1, high=MAX_PICKS,
-                                       example="3"),
-                counting_rule=_choice(CountingRule, counting_rule, "Choose how winners are chosen."))
             voting_round = service.create_round(
                 session, actor, partnership_id=partnership_id, title=title,
-                budget=parse_money(budget, "Budget", example="100000"),
-                fund_source=fund_source, summary=summary, eligible_postcodes=eligible_postcodes,
-                priorities=priorities, settings=settings, phase=Phase.collaborate)
+                budget=_whole(budget, "Budget", "budget"), fund_source=fund_source, summary=summary,
+                eligible_postcodes=eligible_postcodes, priorities=priorities, settings=_ballot_settings(form),
+                phase=Phase.collaborate)
             round_id = voting_round.id
     except PlatformError as error:
+        if error.status_code in (401, 403, 404):
+            raise
         with db.session() as session:
             partnership = repository.get_partnership(session, partnership_id)
         return _round_form(request, partnership, form, error)
     return RedirectResponse(f"/manage/rounds/{round_id}", status_code=303)
 
 
-def _choice(options, value: str, message: str):
+def _choice(options, value: str, message: str, field: str | None = None):
     if value not in options.__members__:
-        raise InvalidInput(message)
+        raise InvalidInput(message, field=field)
     return options(value)
+
+
+def _whole(text: str, label: str, field: str | None = None) -> int:
+    return parse_money(text, label, example="100000", field=field)
+
+
+@router.get("/manage/rounds/{round_id}/edit")
+def edit_round_page(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
+    voting_round, _ = require_round_role(session, staff, round_id, CHAIR)
+    form = {name: getattr(voting_round, name) for name in ROUND_FIELDS}
+    form["max_picks"] = "" if voting_round.max_picks is None else voting_round.max_picks
+    return _round_form(request, repository.get_partnership(session, voting_round.partnership_id),
+                       {k: str(v) for k, v in form.items()}, voting_round=voting_round)
+
+
+@router.post("/manage/rounds/{round_id}/edit", dependencies=[CsrfChecked])
+def edit_round(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
+               title: Annotated[str, Form()] = "", budget: Annotated[str, Form()] = "",
+               fund_source: Annotated[str, Form()] = "", summary: Annotated[str, Form()] = "",
+               eligible_postcodes: Annotated[str, Form()] = "", priorities: Annotated[str, Form()] = "",
+               ballot_kind: Annotated[str, Form()] = "scores", score_max: Annotated[str, Form()] = "5",
+               max_picks: Annotated[str, Form()] = "", counting_rule: Annotated[str, Form()] = "greedy"):
+    form = dict(title=title, budget=budget, fund_source=fund_source, summary=summary,
+                eligible_postcodes=eligible_postcodes, priorities=priorities, ballot_kind=ballot_kind,
+                score_max=score_max, max_picks=max_picks, counting_rule=counting_rule)
+    try:
+        with db.session(write=True) as session:
+            _, actor = require_round_role(session, staff, round_id, CHAIR)
+            service.change_round_details(
+                session, actor, round_id, title=title, budget=_whole(budget, "Budget", "budget"),
+                fund_source=fund_source, summary=summary, eligible_postcodes=eligible_postcodes,
+                priorities=priorities, settings=_ballot_settings(form))
+    except PlatformError as error:
+        if error.status_code in (401, 403, 404):
+            raise
+        with db.session() as session:
+            voting_round = repository.get_round(session, round_id)
+            partnership = repository.get_partnership(session, voting_round.partnership_id)
+            return _round_form(request, partnership, form, error, voting_round=voting_round)
+    return RedirectResponse(f"/manage/rounds/{round_id}?done=Round+details+saved", status_code=303)
+
+
+@router.post("/manage/rounds/{round_id}/archive", dependencies=[CsrfChecked])
+def archive_round(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
+    try:
+        with db.session(write=True) as session:
+            _, actor = require_round_role(session, staff, round_id, CHAIR)
+            voting_round = service.archive_round(session, actor, round_id)
+            title = voting_round.title
+    except PlatformError as error:
+        if error.status_code in (401, 403, 404):
+            raise
+        with db.session() as session:
+            return manage_round_page(request, session, staff, round_id, error=error)
+    return RedirectResponse(f"/manage?done={quote_plus(f'{title} was archived')}", status_code=303)
+
+
+@router.post("/manage/rounds/{round_id}/restore", dependencies=[CsrfChecked])
+def restore_round(round_id: int, db: DatabaseDep, staff: CurrentStaff):
+    with db.session(write=True) as session:
+        _, actor = require_round_role(session, staff, round_id, CHAIR)
+        service.restore_round(session, actor, round_id)
+    return RedirectResponse(f"/manage/rounds/{round_id}?done=Round+restored", status_code=303)
 
 
 @router.get("/manage/rounds/{round_id}")
 def manage_round(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
+    return manage_round_page(request, session, staff, round_id, message=request.query_params.get("done"))
+
+
+def manage_round_page(request: Request, session, staff, round_id: int, *, message: str | None = None,
+                      error: PlatformError | None = None, proposal_form: dict | None = None):
+    """The round's staff page; a refused proposal comes back here with what was typed."""
+    from voting.service import ballots_in_progress
+
     voting_round = repository.get_round(session, round_id)
     role = role_on_round(session, staff, voting_round, SEES_MANAGEMENT)
+    proposals = proposals_repo.for_round(session, round_id)
     return render(request, "governance/manage_round.html", {
-        "round": voting_round, "role": role, "proposals": proposals_repo.for_round(session, round_id),
+        "round": voting_round, "role": role, "proposals": [p for p in proposals if p.status != "withdrawn"],
+        "withdrawn": [p for p in proposals if p.status == "withdrawn"],
         "partnership": repository.get_partnership(session, voting_round.partnership_id),
         "turnout": voting_repo.ballot_count(session, round_id),
         "passes_issued": voting_repo.passes_issued(session, round_id), "arc": _arc(voting_round),
-        "message": request.query_params.get("done"),
-    })
+        "in_progress": ballots_in_progress(session, round_id) if voting_round.is_closing else 0,
+        "message": message, "error": error, "errors": _field_errors(error), "proposal_form": proposal_form or {},
+    }, status_code=error.status_code if error else 200)

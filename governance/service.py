@@ -12,6 +12,7 @@ from core.audit import Actor
 from core.errors import Conflict, InvalidInput, PlatformError, bounded
 from core.numbers import MAX_MONEY
 from core.security import dummy_password_hash, hash_password, keyed_hash, verify_password
+from core.text import storable
 from governance import repository
 from governance.events import GovernanceEvent
 from governance.models import (
@@ -27,6 +28,7 @@ from governance.models import (
     StaffAccount,
     VoteStatus,
 )
+from proposals import repository as proposals_repo
 
 # More picks than any ballot has projects; the bound keeps the number inside its column.
 MAX_PICKS = 1000
@@ -78,19 +80,23 @@ class BallotSettings:
     def check(self) -> None:
         if self.counting_rule == CountingRule.phragmen and self.ballot_kind != BallotKind.approval:
             raise InvalidInput("Phragmén counts approval ballots only; choose another rule for "
-                               f"{self.ballot_kind} ballots.")
+                               f"{self.ballot_kind} ballots.", field="counting_rule")
         if self.ballot_kind == BallotKind.scores and not 0 <= self.score_min < self.score_max <= 10:
-            raise InvalidInput("Scores must run from a lower to a higher whole number between 0 and 10.")
+            raise InvalidInput("Scores must run from a lower to a higher whole number between 0 and 10.",
+                               field="score_max")
         if self.ballot_kind == BallotKind.points and not 1 <= self.points_total <= 1000:
-            raise InvalidInput("The points each resident spreads must be a whole number from 1 to 1,000.")
+            raise InvalidInput("The points each resident spreads must be a whole number from 1 to 1,000.",
+                               field="points_total")
         if self.ballot_kind == BallotKind.ranking and not 1 <= self.rank_depth <= 20:
-            raise InvalidInput("The places each resident ranks must be a whole number from 1 to 20.")
+            raise InvalidInput("The places each resident ranks must be a whole number from 1 to 20.",
+                               field="rank_depth")
         if self.min_picks < 0:
-            raise InvalidInput("The least number of picks cannot be negative.")
+            raise InvalidInput("The least number of picks cannot be negative.", field="min_picks")
         if self.max_picks is not None and self.max_picks < max(1, self.min_picks):
-            raise InvalidInput("The most picks allowed must be at least one and at least the least number.")
+            raise InvalidInput("The most picks allowed must be at least one and at least the least number.",
+                               field="max_picks")
         if self.min_picks > MAX_PICKS or (self.max_picks is not None and self.max_picks > MAX_PICKS):
-            raise InvalidInput(f"A ballot allows at most {MAX_PICKS:,} picks.")
+            raise InvalidInput(f"A ballot allows at most {MAX_PICKS:,} picks.", field="max_picks")
 
     def audit_payload(self) -> dict:
         return {"ballot_kind": str(self.ballot_kind), "score_min": self.score_min, "score_max": self.score_max,
@@ -102,7 +108,8 @@ def parse_postcode_prefixes(text: str) -> str:
     prefixes = [p.strip().upper() for p in re.split(r"[,\s/]+", text) if p.strip()]
     bad = [p for p in prefixes if not POSTCODE_PREFIX.match(p)]
     if bad:
-        raise InvalidInput(f"These are not postcode districts (like SK10): {bounded(', '.join(bad), 80)}.")
+        raise InvalidInput(f"These are not postcode districts (like SK10): {bounded(', '.join(bad), 80)}.",
+                           field="eligible_postcodes")
     return ",".join(prefixes)
 
 
@@ -111,12 +118,10 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
                  priorities: str = "", settings: BallotSettings | None = None,
                  phase: Phase = Phase.inform) -> Round:
     repository.get_partnership(session, partnership_id)
+    title, summary, fund_source, priorities = map(storable, (title, summary, fund_source, priorities))
     settings = settings or BallotSettings()
     settings.check()
-    if not title.strip():
-        raise InvalidInput("A round needs a title.")
-    if not 0 < budget <= MAX_MONEY:
-        raise InvalidInput(f"The budget must be more than zero and at most {MAX_MONEY:,}.")
+    _check_details(title, budget)
     voting_round = Round(
         partnership_id=partnership_id, title=title.strip(), summary=summary, budget=budget, currency=currency,
         fund_source=fund_source, eligible_postcodes=parse_postcode_prefixes(eligible_postcodes),
@@ -134,11 +139,83 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
     return voting_round
 
 
+def _check_details(title: str, budget: int) -> None:
+    if not title.strip():
+        raise InvalidInput("A round needs a title.", field="title")
+    if not 0 < budget <= MAX_MONEY:
+        raise InvalidInput(f"The budget must be more than zero and at most {MAX_MONEY:,}.", field="budget")
+
+
+def _check_editable(voting_round: Round) -> None:
+    if voting_round.archived:
+        raise Conflict("This round is archived. Restore it first to change it.")
+    if voting_round.vote_status != VoteStatus.draft:
+        raise Conflict("A round's details cannot change once voting has opened: every voter must see the same "
+                       "round.")
+
+
+def change_round_details(session: Session, actor: Actor, round_id: int, *, title: str, budget: int,
+                         fund_source: str = "", summary: str = "", eligible_postcodes: str = "",
+                         priorities: str = "", settings: BallotSettings | None = None) -> Round:
+    """Fix a round before voting opens: its title, budget, area, priorities and ballot."""
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    _check_editable(voting_round)
+    title, summary, fund_source, priorities = map(storable, (title, summary, fund_source, priorities))
+    _check_details(title, budget)
+    postcodes = parse_postcode_prefixes(eligible_postcodes)
+    dearest = proposals_repo.dearest_on_ballot(session, round_id)
+    if dearest > budget:
+        raise InvalidInput(f"A proposal on this round costs {dearest:,}, more than a budget of {budget:,}. Change or "
+                           "withdraw it first.", field="budget")
+    new = {"title": title.strip(), "budget": budget, "fund_source": fund_source.strip(), "summary": summary,
+           "eligible_postcodes": postcodes, "priorities": priorities}
+    changed = {name: value for name, value in new.items() if getattr(voting_round, name) != value}
+    for name, value in changed.items():
+        setattr(voting_round, name, value)
+    session.add(voting_round)
+    if changed:
+        # What changed, not the long texts: summaries and priorities are named, their words are on the page.
+        audit.append(session, actor, GovernanceEvent.round_details_changed, f"round:{round_id}", {
+            name: value if name in ("title", "budget", "fund_source", "eligible_postcodes") else "changed"
+            for name, value in changed.items()})
+    if settings is not None:
+        change_ballot_settings(session, actor, round_id, settings)
+    return voting_round
+
+
+def archive_round(session: Session, actor: Actor, round_id: int) -> Round:
+    """Hide a round made by mistake. Nothing is deleted: the round and its log stay for scrutiny."""
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    if voting_round.archived:
+        raise Conflict("This round is already archived.")
+    if voting_round.vote_status != VoteStatus.draft:
+        raise Conflict("Only a round whose voting never opened can be archived; one that was voted on stays public.")
+    voting_round.archived = True
+    session.add(voting_round)
+    audit.append(session, actor, GovernanceEvent.round_archived, f"round:{round_id}", {})
+    return voting_round
+
+
+def restore_round(session: Session, actor: Actor, round_id: int) -> Round:
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    if not voting_round.archived:
+        raise Conflict("This round is not archived.")
+    voting_round.archived = False
+    session.add(voting_round)
+    audit.append(session, actor, GovernanceEvent.round_restored, f"round:{round_id}", {})
+    return voting_round
+
+
 def change_ballot_settings(session: Session, actor: Actor, round_id: int, settings: BallotSettings) -> Round:
     voting_round = repository.get_round(session, round_id, for_update=True)
     if voting_round.vote_status != VoteStatus.draft:
         raise Conflict("The ballot cannot change once voting has opened.")
     settings.check()
+    if (settings.ballot_kind, settings.score_min, settings.score_max, settings.min_picks, settings.max_picks,
+            settings.counting_rule, settings.points_total, settings.rank_depth) == (
+            voting_round.ballot_kind, voting_round.score_min, voting_round.score_max, voting_round.min_picks,
+            voting_round.max_picks, voting_round.counting_rule, voting_round.points_total, voting_round.rank_depth):
+        return voting_round
     voting_round.ballot_kind = settings.ballot_kind
     voting_round.score_min, voting_round.score_max = settings.score_min, settings.score_max
     voting_round.min_picks, voting_round.max_picks = settings.min_picks, settings.max_picks

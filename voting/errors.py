@@ -23,3 +23,19 @@ class NotEligible(NotAllowed):
 
 class ResultsNotPublished(Conflict):
     title = "Results not published"
+
+
+class PassVoided(UnknownPass):
+    title = "Pass cancelled"
+
+
+class AlreadyHasPass(Conflict):
+    title = "Already has a pass"
+
+    def __init__(self, message: str, *, can_reprint: bool) -> None:
+        super().__init__(message)
+        self.can_reprint = can_reprint
+
+
+class LikelyMatch(Conflict):
+    title = "Possibly the same resident"

@@ -3,10 +3,13 @@ from enum import StrEnum
 
 class VotingEvent(StrEnum):
     vote_opened = "vote.opened"
+    vote_closing = "vote.closing"
     vote_closed = "vote.closed"
     results_published = "results.published"
     pass_issued = "pass.issued"
     passes_issued = "passes.issued"
+    pass_voided = "pass.voided"
+    pass_reprinted = "pass.reprinted"
     ballot_cast = "ballot.cast"
     ballots_batched = "ballots.batched"
     ballot_box_sealed = "ballot_box.sealed"

@@ -77,8 +77,15 @@ def _start(request: Request, db: Database, code: str, own_device: bool):
             register.check_pass(session, code)
     except PlatformError as problem:
         return _kiosk_entry(request, problem, code)
+    _mark_opened(db, code)
     request.session[STATE] = {"code": normalise_code(code), "own": own_device}
     return _to("/kiosk/ballot")
+
+
+def _mark_opened(db: Database, code: str) -> None:
+    """A ballot has started: if the chair closes now, this voter gets the grace period."""
+    with db.session(write=True) as session:
+        register.mark_opened(session, code)
 
 
 def _current(request: Request, db: Database, code: str = "") -> tuple[dict, Round, list] | RedirectResponse:

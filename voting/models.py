@@ -26,6 +26,12 @@ class VoterPass(SQLModel, table=True):
     holder_ref: str | None = None  # HMAC of name + postcode: one pass per resident
     issued_on: str                                      # the day only
     channel: str = "desk"                                # desk | batch
+    voided: bool = False                                 # cancelled at the desk before use
+    # When a kiosk opened it, to the minute, so closing can wait for ballots in progress; cleared at close.
+    opened_at: datetime | None = None
+    # Keyed hashes of (round, postcode, one name word): a likely second pass, never the name itself.
+    first_name_ref: str | None = Field(default=None, index=True)
+    last_name_ref: str | None = Field(default=None, index=True)
 
 
 class PassUse(SQLModel, table=True):
@@ -92,6 +98,23 @@ class IdempotencyRecord(SQLModel, table=True):
     round_id: int = Field(foreign_key="governance_round.id", index=True)
     request_fingerprint: str
     tracking_code: str
+
+
+class DeskTicket(SQLModel, table=True):
+    """A pass just issued, shown to the steward who issued it for a few minutes.
+
+    The desk redirects to this ticket after issuing, so a reload never re-posts the form; the
+    code is kept only until the steward moves on to the next resident or the ticket expires.
+    """
+
+    __tablename__ = "voting_desk_ticket"
+
+    token_hash: str = Field(primary_key=True)
+    round_id: int = Field(foreign_key="governance_round.id")
+    pass_id: str
+    code: str
+    staff_id: int
+    expires_at: datetime
 
 
 class RoundResult(SQLModel, table=True):

@@ -1,9 +1,20 @@
 """Every voting query."""
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from datetime import datetime
 
-from voting.models import Ballot, BallotBoxState, BallotReceipt, IdempotencyRecord, PassUse, RoundResult, VoterPass
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, col, select
+
+from voting.models import (
+    Ballot,
+    BallotBoxState,
+    BallotReceipt,
+    DeskTicket,
+    IdempotencyRecord,
+    PassUse,
+    RoundResult,
+    VoterPass,
+)
 
 
 def pass_by_code_hash(session: Session, code_hash: str) -> VoterPass | None:
@@ -24,7 +35,47 @@ def ballot_count(session: Session, round_id: int) -> int:
 
 
 def passes_issued(session: Session, round_id: int) -> int:
-    return session.exec(select(func.count()).select_from(VoterPass).where(VoterPass.round_id == round_id)).one()
+    """Passes that can vote or did: a reprint replaces a pass rather than adding one."""
+    return session.exec(select(func.count()).select_from(VoterPass).where(
+        VoterPass.round_id == round_id, col(VoterPass.voided).is_(False))).one()
+
+
+def passes_sharing_words(session: Session, round_id: int, word_refs: list[str]) -> bool:
+    if not word_refs:
+        return False
+    found = session.exec(select(VoterPass.id).where(
+        VoterPass.round_id == round_id,
+        or_(col(VoterPass.first_name_ref).in_(word_refs), col(VoterPass.last_name_ref).in_(word_refs)))).first()
+    return found is not None
+
+
+def passes_in_progress(session: Session, round_id: int, since: datetime) -> int:
+    """Passes a kiosk opened since `since` that have not voted: ballots someone is filling in."""
+    used = select(PassUse.pass_id)
+    return session.exec(select(func.count()).select_from(VoterPass).where(
+        VoterPass.round_id == round_id, col(VoterPass.voided).is_(False), col(VoterPass.opened_at).is_not(None),
+        col(VoterPass.opened_at) >= since, col(VoterPass.id).not_in(used))).one()
+
+
+def forget_opening_times(session: Session, round_id: int) -> None:
+    session.exec(update(VoterPass).where(VoterPass.round_id == round_id).values(opened_at=None))
+
+
+def delete_tickets_for_pass(session: Session, pass_id: str) -> None:
+    for ticket in session.exec(select(DeskTicket).where(DeskTicket.pass_id == pass_id)):
+        session.delete(ticket)
+
+
+def delete_stale_tickets(session: Session, staff_id: int, now: datetime) -> None:
+    """A steward sees one pass at a time; tickets past their time go for everyone."""
+    for ticket in session.exec(select(DeskTicket).where(
+            or_(DeskTicket.staff_id == staff_id, col(DeskTicket.expires_at) <= now))):
+        session.delete(ticket)
+
+
+def delete_tickets_of_round(session: Session, round_id: int) -> None:
+    for ticket in session.exec(select(DeskTicket).where(DeskTicket.round_id == round_id)):
+        session.delete(ticket)
 
 
 def ballots_of(session: Session, round_id: int) -> list[Ballot]:

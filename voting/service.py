@@ -3,18 +3,20 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core import audit
 from core.audit import VOTER, Actor, canonical_json
+from core.database import Database
 from core.errors import Conflict, InvalidInput, NotFound, bounded
 from core.numbers import MAX_BIG, in_range, is_ascii_whole
 from core.security import keyed_hash, normalise_code, random_code
 from governance import repository as governance_repo
 from governance import service as governance_service
-from governance.models import Phase, Round, VoteStatus
+from governance.models import Phase, Round, VoteStatus, as_utc, utcnow
 from proposals import repository as proposals_repo
 from voting import ballots, box, counting
 from voting import repository as voting_repo
@@ -60,7 +62,7 @@ def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: Bal
             return earlier
     if not voting_round.accepts_votes:
         raise VoteNotOpen("Voting is not open for this round.")
-    pass_round, voter_pass = check_pass(session, pass_code)
+    pass_round, voter_pass = check_pass(session, pass_code)  # also: no new ballot while closing
     if pass_round.id != round_id:
         raise UnknownPass("This pass is for a different round.")
     content = ballots.validate(voting_round, proposals_repo.on_ballot(session, round_id), choices)
@@ -119,13 +121,67 @@ def open_vote(session: Session, actor: Actor, round_id: int) -> Round:
     return voting_round
 
 
+# A ballot counts as in progress if its pass was opened at a kiosk this recently and not yet used.
+IN_PROGRESS_MINUTES = 15
+GRACE_ACTOR = Actor(role="system", ref="grace-period")
+
+
+def ballots_in_progress(session: Session, round_id: int) -> int:
+    since = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=IN_PROGRESS_MINUTES)
+    return voting_repo.passes_in_progress(session, round_id, since)
+
+
+def start_closing(session: Session, actor: Actor, round_id: int, grace_seconds: int) -> Round:
+    """The chair closes the vote: no new ballot may start, and ballots already started get
+    `grace_seconds` to be confirmed. With none in progress (or no grace) it closes at once."""
+    voting_round = governance_repo.get_round(session, round_id, for_update=True)
+    if voting_round.vote_status != VoteStatus.open:
+        raise Conflict(f"Voting cannot close: it is {voting_round.vote_status}, not open.")
+    if voting_round.is_closing:
+        raise Conflict("Voting is already closing.")
+    if not 0 <= grace_seconds <= 30 * 60:
+        raise InvalidInput("The time to finish must be between 0 and 30 minutes.", field="grace_minutes")
+    in_progress = ballots_in_progress(session, round_id)
+    if grace_seconds == 0 or in_progress == 0:
+        return close_vote(session, actor, round_id)
+    voting_round.closing_deadline = utcnow() + timedelta(seconds=grace_seconds)
+    session.add(voting_round)
+    audit.append(session, actor, VotingEvent.vote_closing, f"round:{round_id}",
+                 {"in_progress": in_progress, "grace_seconds": grace_seconds})
+    return voting_round
+
+
+def finish_closing(session: Session, actor: Actor, round_id: int) -> Round | None:
+    """Complete a close whose grace period is over (or, for the chair, end it now)."""
+    voting_round = governance_repo.get_round(session, round_id, for_update=True)
+    if voting_round.vote_status != VoteStatus.open or voting_round.closing_deadline is None:
+        return None
+    return close_vote(session, actor, round_id)
+
+
+def finish_due_closings(db: Database) -> None:
+    """Closes are completed lazily, by whichever request comes first after the grace period."""
+    with db.session() as session:
+        due = [r.id for r in governance_repo.open_rounds(session)
+               if r.closing_deadline is not None and as_utc(r.closing_deadline) <= utcnow()]
+    for round_id in due:
+        with db.session(write=True) as session:
+            voting_round = governance_repo.get_round(session, round_id, for_update=True)
+            if voting_round.closing_deadline is not None and as_utc(voting_round.closing_deadline) <= utcnow():
+                finish_closing(session, GRACE_ACTOR, round_id)
+
+
 def close_vote(session: Session, actor: Actor, round_id: int) -> Round:
     voting_round = governance_repo.get_round(session, round_id, for_update=True)
     if voting_round.vote_status != VoteStatus.open:
         raise Conflict(f"Voting cannot close: it is {voting_round.vote_status}, not open.")
     voting_round.vote_status = VoteStatus.closed
+    voting_round.closing_deadline = None
     session.add(voting_round)
     voting_repo.delete_idempotency_records(session, round_id)
+    # When kiosks opened passes has served its purpose; it must not outlive the vote.
+    voting_repo.forget_opening_times(session, round_id)
+    voting_repo.delete_tickets_of_round(session, round_id)
     audit.append(session, actor, VotingEvent.vote_closed, f"round:{round_id}",
                  {"ballots": voting_repo.ballot_count(session, round_id),
                   "passes_issued": voting_repo.passes_issued(session, round_id)})

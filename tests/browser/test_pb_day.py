@@ -118,6 +118,8 @@ def chair_sees_proposals_on_ballot(page: Page, count: int) -> None:
 
 def chair_takes_step(page: Page, button: str, done: str, status: str) -> None:
     page.get_by_role("button", name=button).click()
+    # Each step asks first, on its own page, before it is taken.
+    page.get_by_role("button", name=re.compile(r"^Yes, ")).click()
     expect(page.get_by_role("status").filter(has_text=done)).to_be_visible()
     expect(page.locator("#vote-status")).to_have_text(status)
 
