@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                        same_site="lax", max_age=settings.staff_session_hours * 3600,
                        https_only=settings.session_cookie_secure or settings.public_url.startswith("https://"))
     # A vote whose grace period has run out is closed on the next request that arrives.
-    app.middleware("http")(chair.finish_closings_when_due)
+    app.add_middleware(chair.FinishClosingsWhenDue)
     app.add_middleware(SecureCookiesOnHttps)
     app.add_middleware(BodySizeLimit)
     # The Host header is the client's to choose; only the configured names are answered.

@@ -143,10 +143,11 @@ def _ballot_settings(form: dict) -> BallotSettings:
         if min_picks else 0,
         max_picks=parse_whole(max_picks, "Most picks", low=1, high=MAX_PICKS, example="3", field="max_picks")
         if max_picks else None,
-        points_total=parse_whole(form.get("points_total") or "10", "Points each resident shares out", low=1,
-                                 high=1000, example="10", field="points_total"),
-        rank_depth=parse_whole(form.get("rank_depth") or "3", "Places each resident fills", low=1,
-                               high=MAX_PICKS, example="3", field="rank_depth"),
+        # Wide bounds here: BallotSettings.check() says what the allowed range is.
+        points_total=parse_whole(form.get("points_total") or "10", "Points each resident shares out",
+                                 high=10**6, example="10", field="points_total"),
+        rank_depth=parse_whole(form.get("rank_depth") or "3", "Places each resident fills", high=10**6,
+                               example="3", field="rank_depth"),
         counting_rule=_choice(CountingRule, form["counting_rule"], "Choose how winners are chosen.", "counting_rule"))
 
 

@@ -31,7 +31,7 @@ class TestMistakesOnStaffFormsAreExplainedInPlace:
                             summary="Oak, with a plaque")
 
         assert page.status_code == 422
-        assert "whole number of pounds" in field_error(page.text, "cost")
+        assert "must be a whole number" in field_error(page.text, "cost")
         assert 'value="Bench by the pond"' in page.text and 'value="about 300"' in page.text
         assert "Oak, with a plaque" in page.text
         assert 'aria-invalid="true" aria-describedby="cost-error"' in page.text

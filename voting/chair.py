@@ -30,11 +30,19 @@ STEPS = {
 }
 
 
-async def finish_closings_when_due(request: Request, call_next):
-    """Whatever request comes first after a grace period completes that close."""
-    if not request.url.path.startswith("/static/"):
-        await run_in_threadpool(service.finish_due_closings, request.app.state.db)
-    return await call_next(request)
+class FinishClosingsWhenDue:
+    """Whatever request comes first after a grace period completes that close.
+
+    A plain ASGI middleware: it leaves the request body alone, so the body-size limit outside it
+    still sees (and stops) an oversized stream."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+            await run_in_threadpool(service.finish_due_closings, scope["app"].state.db)
+        await self.app(scope, receive, send)
 
 
 def _grace_seconds(request: Request) -> int:

@@ -91,7 +91,7 @@ def test_staff_fix_their_mistakes_with_the_form_kept(db, open_device, screenshot
     chair.get_by_label("Cost in pounds").fill("about 300")
     chair.get_by_label("Summary").fill("Oak, with a plaque")
     chair.get_by_role("button", name="Add proposal").click()
-    expect(chair.locator("#cost-error")).to_contain_text("whole number of pounds")
+    expect(chair.locator("#cost-error")).to_contain_text("must be a whole number")
     expect(chair.get_by_label("Title")).to_have_value("Bench by the pond")
     expect(chair.get_by_label("Summary")).to_have_value("Oak, with a plaque")
     expect(chair.get_by_role("link", name="Staff sign-in")).to_have_count(0)
