@@ -5,6 +5,7 @@
     python main.py passes issue --round ID --count N [--json]
     python main.py round open|close|publish ID
     python main.py audit verify [--database-url URL]
+    python main.py register purge [--database-url URL]
     python main.py export pabulib --round ID [-o FILE]
     python main.py tally FILE.pb --rule {greedy,mes,phragmen} [--satisfaction ...] [--completion] --json
 """
@@ -30,6 +31,8 @@ from core.web import add_security_headers
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
+    from scrutiny.api import router as audit_api_router
+    from scrutiny.routes import router as scrutiny_router
     from voting import chair, desk, kiosk, results
     from voting.api import router as api_router
     from voting.live import ScreenHub
@@ -72,9 +75,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, desk.router, chair.router, results.router,
-                   live_router):
+                   live_router, scrutiny_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
+    app.include_router(audit_api_router)
     return app
 
 
@@ -156,6 +160,24 @@ def cmd_audit_verify(args) -> int:
     return 0
 
 
+def cmd_register_purge(args) -> int:
+    from datetime import UTC, datetime
+
+    from core.audit import CLI_ACTOR
+    from scrutiny.service import purge_registers
+
+    db = _database(args)
+    with db.session(write=True) as session:
+        purged = purge_registers(session, CLI_ACTOR, now=datetime.now(UTC),
+                                 retention_days=get_settings().register_retention_days)
+        for record in purged:
+            print(f"round {record.round_id}: register purged to counts ({record.desk_passes} desk passes, "
+                  f"{record.batch_passes} printed passes, {record.ballots} ballots)")
+    if not purged:
+        print("No register is past its retention period; nothing purged.")
+    return 0
+
+
 def cmd_export(args) -> int:
     from voting.export import pabulib_for_round
 
@@ -201,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify = audit.add_parser("verify", help="re-walk the chain, the checkpoints and every count")
     verify.add_argument("--database-url")
     verify.set_defaults(run=cmd_audit_verify)
+    register_cmd = commands.add_parser("register", help="the register of voter passes")
+    register_actions = register_cmd.add_subparsers(dest="action", required=True)
+    purge = register_actions.add_parser("purge", help="purge registers past REGISTER_RETENTION_DAYS to counts")
+    purge.add_argument("--database-url")
+    purge.set_defaults(run=cmd_register_purge)
+
     export = commands.add_parser("export", help="export a published round")
     export.add_argument("format", choices=["pabulib"])
     export.add_argument("--round", type=int, required=True)

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     audit_signing_key: str = ""
     session_cookie_secure: bool = False
     site_name: str = "Common Purse"
+    # Days after a round's results are published before its register is purged to counts.
+    register_retention_days: int = 90
 
 
 @lru_cache

@@ -115,3 +115,17 @@ def check_pass(session: Session, code: str) -> tuple[Round, VoterPass]:
     return voting_round, voter_pass
 
 
+
+
+def forget_holders(session: Session, round_id: int) -> dict[str, int]:
+    """Purge the register of a finished round to counts: the keyed fingerprint of each holder's
+    name and postcode is cleared, so nobody can later confirm that a given person had a pass.
+    Returns how many passes each channel issued."""
+    counts: dict[str, int] = {}
+    for voter_pass in voting_repo.passes_of(session, round_id):
+        counts[voter_pass.channel] = counts.get(voter_pass.channel, 0) + 1
+        if voter_pass.holder_ref is not None:
+            voter_pass.holder_ref = None
+            session.add(voter_pass)
+    session.flush()
+    return counts
