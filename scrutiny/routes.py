@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from core.errors import InvalidInput, NotFound, PlatformError
+from core.errors import Conflict, InvalidInput, NotFound, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
@@ -164,7 +164,7 @@ def answer_query(request: Request, query_id: int, db: DatabaseDep, staff: Curren
             item = service.get_query(session, query_id, for_update=True)
             actor = require_partnership_role(session, staff, item.partnership_id, ANSWERS_QUERIES)
             service.answer_query(session, actor, staff, item, answer)
-    except InvalidInput as error:
+    except (InvalidInput, Conflict) as error:
         with db.session() as session:
             context = _queries_context(session, staff, "")
         context.update(answer_error={"id": query_id, "text": answer, "message": error.message})

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from core import audit
 from core.audit import Actor, AuditEvent
-from core.errors import InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from governance import repository as governance_repo
 from governance.models import Role, StaffAccount, VoteStatus
 from scrutiny import repository
@@ -274,7 +274,7 @@ def raise_query(session: Session, actor: Actor, staff: StaffAccount, concern: Co
 
 def answer_query(session: Session, actor: Actor, staff: StaffAccount, item: Query, answer: str) -> Query:
     if not item.is_open:
-        raise InvalidInput("This query has already been answered.")
+        raise Conflict("This query has already been answered.")
     item.answer, item.answered_by, item.answered_at = _clean(answer, "answer"), staff.id, audit.now_utc()
     session.add(item)
     audit.append(session, actor, ScrutinyEvent.query_answered, f"query:{item.id}",
