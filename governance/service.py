@@ -176,6 +176,9 @@ def authenticate(session: Session, username: str, password: str) -> StaffAccount
     if staff.failed_sign_ins or staff.locked_until:
         staff.failed_sign_ins, staff.locked_until = 0, None
         session.add(staff)
+    # On the staff trail, which only scrutiny members and admins read.
+    audit.append(session, Actor(role="admin" if staff.is_admin else "staff", ref=f"staff:{staff.id}"),
+                 GovernanceEvent.staff_signed_in, f"staff:{staff.id}", {})
     return staff
 
 

@@ -128,6 +128,19 @@ def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:
     return dict(rows.all())
 
 
+def titles(session: Session, subjects: set[str]) -> dict[str, str]:
+    """The names people know rounds and proposals by, for the subjects of some entries."""
+    round_ids = {int(s[6:]) for s in subjects if s.startswith("round:") and s[6:].isdigit()}
+    proposal_ids = {int(s[9:]) for s in subjects if s.startswith("proposal:") and s[9:].isdigit()}
+    found = {}
+    if round_ids:
+        found |= {f"round:{r.id}": r.title for r in governance_repo.list_rounds(session) if r.id in round_ids}
+    if proposal_ids:
+        rows = session.exec(select(Proposal.id, Proposal.title).where(Proposal.id.in_(proposal_ids)))
+        found |= {f"proposal:{pid}": title for pid, title in rows}
+    return found
+
+
 def proposal(session: Session, proposal_id: int) -> Proposal | None:
     # proposals/repository.py has no lookup by id yet; this is a read, never a write.
     return session.get(Proposal, proposal_id) if 1 <= proposal_id <= governance_repo.MAX_ID else None

@@ -28,6 +28,7 @@ ACTION_LABELS = {
     "partnership.created": "Partnership set up",
     "staff.created": "Staff account created",
     "staff.locked": "Staff account locked after wrong passwords",
+    "staff.signed_in": "Staff member signed in",
     "member.added": "Role given to a staff member",
     "round.created": "Round created",
     "round.phase_changed": "Round moved to its next step",
@@ -56,7 +57,7 @@ ACTION_LABELS = {
 ROLE_LABELS = {
     "chair": "Chair", "member": "Partnership member", "officer": "Officer", "steward": "Steward",
     "scrutiny": "Scrutiny member", "admin": "Administrator", "operator": "Operator (command line)",
-    "system": "The system", "voter": "A voter",
+    "system": "The system", "voter": "A voter", "staff": "Staff member",
 }
 
 
@@ -96,6 +97,7 @@ class ShownEntry:
     label: str
     who: str
     subject_link: str | None
+    subject_title: str | None
     facts: list[tuple[str, str]]
     checkpoint: Any = None
     queries: list[Query] = field(default_factory=list)
@@ -139,13 +141,15 @@ def show(session: Session, entries: list[AuditEvent]) -> list[ShownEntry]:
     staff_ids = {i for i in (staff_id_of(e.actor_ref) for e in entries) if i is not None}
     names = repository.staff_names(session, staff_ids)
     marks = {c.seq: c for c in repository.checkpoints(session, [e.seq for e in entries])}
+    titles = repository.titles(session, {e.subject for e in entries})
     shown = []
     for e in entries:
         who = role_label(e.actor_role)
         staff_id = staff_id_of(e.actor_ref)
         if staff_id is not None and staff_id in names:
             who = f"{who}: {names[staff_id]}"
-        shown.append(ShownEntry(entry=e, label=action_label(e.action), who=who, subject_link=subject_link(e.subject),
+        shown.append(ShownEntry(entry=e, label=action_label(e.action), who=who,
+                                subject_link=subject_link(e.subject), subject_title=titles.get(e.subject),
                                 facts=facts_of(e.payload), checkpoint=marks.get(e.seq)))
     return shown
 

@@ -96,6 +96,11 @@ class TestAResidentReadsTheTrail:
             assert ("Staff account created" in trail) == (entry.status_code == 200)
             return entry.status_code == 200
 
+        client.cookies.clear()
+        sign_in(client, "scrutiny")
+        signed_in = entries_on(client.get("/audit?action=staff.signed_in"))
+        assert "Staff member signed in" in signed_in
+        assert "Staff member: Scrutiny" in signed_in  # the scrutiny member's own sign-in: a role and a name
         assert not sees_staff_trail(None)
         assert not sees_staff_trail("steward")
         assert not sees_staff_trail("chair")
