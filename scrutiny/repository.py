@@ -83,15 +83,21 @@ def trail_page(session: Session, trail: TrailFilter, *, with_staff_trail: bool, 
     return entries, total
 
 
-def trail_in_log_order(session: Session, trail: TrailFilter, *, with_staff_trail: bool, after_seq: int,
-                       limit: int) -> list[AuditEvent]:
-    statement = _trail_statement(session, trail, with_staff_trail=with_staff_trail)
-    return list(session.exec(statement.where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq).limit(limit)))
+# Plain rows rather than ORM objects for exports: building an object per entry was most of the
+# cost of exporting a 10,000-ballot log.
+_EXPORT_COLUMNS = (AuditEvent.seq, AuditEvent.at, AuditEvent.actor_role, AuditEvent.actor_ref, AuditEvent.action,
+                   AuditEvent.subject, AuditEvent.payload, AuditEvent.prev_hash, AuditEvent.hash)
 
 
-def entries_after(session: Session, after_seq: int, limit: int) -> list[AuditEvent]:
-    return list(session.exec(select(AuditEvent).where(AuditEvent.seq > after_seq)
-                             .order_by(AuditEvent.seq).limit(limit)))
+def trail_in_log_order(session: Session, trail: TrailFilter | None, *, with_staff_trail: bool, after_seq: int,
+                       limit: int) -> list:
+    """Entries after `after_seq`, oldest first, as rows with the entry's fields; no filter: the whole chain."""
+    if trail is None:
+        statement = select(*_EXPORT_COLUMNS)
+    else:
+        statement = _trail_statement(session, trail, with_staff_trail=with_staff_trail).with_only_columns(
+            *_EXPORT_COLUMNS)
+    return list(session.execute(statement.where(AuditEvent.seq > after_seq).order_by(AuditEvent.seq).limit(limit)))
 
 
 def entry(session: Session, seq: int) -> AuditEvent | None:

@@ -166,7 +166,7 @@ def entry_page(session: Session, seq: int, *, with_staff_trail: bool) -> ShownEn
 
 # --- the public export ---------------------------------------------------------------------------
 
-def export_line(e: AuditEvent, *, with_staff_trail: bool) -> dict[str, Any]:
+def export_line(e, *, with_staff_trail: bool) -> dict[str, Any]:
     """One JSON Lines record. The payload is the stored canonical text, so a verifier hashes exactly
     what the server hashed. A staff-trail entry keeps its place in the chain but not its content:
     its hash is pinned by the next entry's prev_hash and by the signed checkpoints."""
@@ -178,21 +178,20 @@ def export_line(e: AuditEvent, *, with_staff_trail: bool) -> dict[str, Any]:
 
 def export_lines(session: Session, round_id: int | None, *, with_staff_trail: bool = False,
                  batch: int = 1000):
-    """The whole chain in log order, or only a round's entries (each still carries its prev_hash)."""
+    """The whole chain in log order, or only a round's entries (each still carries its prev_hash),
+    as chunks of JSON Lines."""
     if round_id is not None:
         governance_repo.get_round(session, round_id)
     after = 0
     while True:
-        if round_id is None:
-            rows = repository.entries_after(session, after, batch)
-        else:
-            rows = repository.trail_in_log_order(session, repository.TrailFilter(round_id=round_id),
-                                                 with_staff_trail=with_staff_trail, after_seq=after, limit=batch)
+        trail = repository.TrailFilter(round_id=round_id) if round_id is not None else None
+        rows = repository.trail_in_log_order(session, trail, with_staff_trail=with_staff_trail, after_seq=after,
+                                             limit=batch)
         if not rows:
             return
-        for e in rows:
-            yield json.dumps(export_line(e, with_staff_trail=with_staff_trail), ensure_ascii=False,
-                             separators=(",", ":")) + "\n"
+        # One chunk a batch: a streamed response pays a thread hop for every chunk.
+        yield "".join(json.dumps(export_line(e, with_staff_trail=with_staff_trail), ensure_ascii=False,
+                                 separators=(",", ":")) + "\n" for e in rows)
         after = rows[-1].seq
 
 
