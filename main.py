@@ -101,6 +101,11 @@ def cmd_serve(args) -> int:
               "on SQLite serve with one worker.", file=sys.stderr)
         return 2
     migrate(url)
+    # Registers past their retention period are purged on every start as well as by `register purge`.
+    startup_db = Database(url)
+    for line in _purge_registers(startup_db):
+        print(line)
+    startup_db.dispose()
     uvicorn.run("main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 proxy_headers=True)
     return 0
@@ -160,21 +165,22 @@ def cmd_audit_verify(args) -> int:
     return 0
 
 
-def cmd_register_purge(args) -> int:
+def _purge_registers(db: Database) -> list[str]:
     from datetime import UTC, datetime
 
     from core.audit import CLI_ACTOR
     from scrutiny.service import purge_registers
 
-    db = _database(args)
     with db.session(write=True) as session:
         purged = purge_registers(session, CLI_ACTOR, now=datetime.now(UTC),
                                  retention_days=get_settings().register_retention_days)
-        for record in purged:
-            print(f"round {record.round_id}: register purged to counts ({record.desk_passes} desk passes, "
-                  f"{record.batch_passes} printed passes, {record.ballots} ballots)")
-    if not purged:
-        print("No register is past its retention period; nothing purged.")
+        return [f"round {record.round_id}: register purged to counts ({record.desk_passes} desk passes, "
+                f"{record.batch_passes} printed passes, {record.ballots} ballots)" for record in purged]
+
+
+def cmd_register_purge(args) -> int:
+    done = _purge_registers(_database(args))
+    print("\n".join(done) if done else "No register is past its retention period; nothing purged.")
     return 0
 
 
