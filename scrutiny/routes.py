@@ -11,10 +11,9 @@ from core.errors import Conflict, InvalidInput, NotFound, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
-from governance.models import Role, StaffAccount
+from governance.models import StaffAccount
 from governance.permissions import CurrentStaff, MaybeStaff, require_partnership_role
-from scrutiny import repository, service
-from scrutiny.permissions import ANSWERS_QUERIES, RAISES_QUERIES
+from scrutiny import permissions, repository, service
 
 router = APIRouter()
 
@@ -51,7 +50,7 @@ def audit_trail(request: Request, session: SessionDep, staff: MaybeStaff, round:
     """Public: the trail; scrutiny members and admins also see the staff trail."""
     form = {"round": round, "partnership": partnership, "action": action, "role": role, "date_from": date_from,
             "date_to": date_to, "subject": subject}
-    with_staff_trail = service.reads_staff_trail(session, staff)
+    with_staff_trail = permissions.reads_staff_trail(session, staff)
     context = {"form": form, "staff_trail": with_staff_trail, "public_key": service.public_key_b64(),
                "rounds": governance_repo.list_rounds(session),
                "partnerships": governance_repo.list_partnerships(session),
@@ -82,37 +81,24 @@ def audit_trail(request: Request, session: SessionDep, staff: MaybeStaff, round:
 @router.get("/audit/history")
 def history_fragment(request: Request, session: SessionDep, staff: MaybeStaff, subject: str = ""):
     """Public: the entries about one object, as a list for its page (loaded by htmx)."""
-    entries = repository.history(session, subject.strip(),
-                                 with_staff_trail=service.reads_staff_trail(session, staff))
+    subject = subject.strip()
+    entries = []
+    if subject:
+        entries = repository.history(session, subject, with_staff_trail=permissions.reads_staff_trail(session, staff))
     return render(request, "components/history.html", {"history": service.show(session, entries),
-                                                       "subject": subject.strip()})
+                                                       "subject": subject})
 
 
 # --- queries: a scrutiny member asks, the chair answers ------------------------------------------
-
-def _chaired(session, staff: StaffAccount | None) -> set[int] | None:
-    """Partnerships whose queries this person may answer; None means all (an admin)."""
-    if staff is None:
-        return set()
-    if staff.is_admin:
-        return None
-    return {m.partnership_id for m in governance_repo.memberships_of(session, staff.id) if m.role == Role.chair}
-
-
-def _may_raise(session, staff: StaffAccount | None, partnership_id: int) -> bool:
-    if staff is None:
-        return False
-    return staff.is_admin or Role.scrutiny in governance_repo.roles_in(session, staff.id, partnership_id)
-
 
 def _queries_context(session, staff: StaffAccount | None, status: str) -> dict:
     open_only = {"open": True, "answered": False}.get(status)
     items = repository.queries(session, open_only=open_only)
     names = repository.staff_names(session, {q.raised_by for q in items} | {q.answered_by for q in items
                                                                              if q.answered_by is not None})
-    return {"queries": items, "names": names, "status": status, "answers_for": _chaired(session, staff),
-            "may_raise": staff is not None and (staff.is_admin or any(
-                m.role == Role.scrutiny for m in governance_repo.memberships_of(session, staff.id))),
+    return {"queries": items, "names": names, "status": status,
+            "answers_for": permissions.answers_queries_in(session, staff),
+            "may_raise": permissions.raises_queries_somewhere(session, staff),
             "form": {}, "error": None, "answer_error": None}
 
 
@@ -130,7 +116,7 @@ def raise_query(request: Request, db: DatabaseDep, staff: CurrentStaff, about: A
     try:
         with db.session(write=True) as session:
             concern = service.concern_of(session, about)
-            actor = require_partnership_role(session, staff, concern.partnership_id, RAISES_QUERIES)
+            actor = require_partnership_role(session, staff, concern.partnership_id, permissions.RAISES_QUERIES)
             item = service.raise_query(session, actor, staff, concern, question)
             query_id = item.id
     except InvalidInput as error:
@@ -162,7 +148,7 @@ def answer_query(request: Request, query_id: int, db: DatabaseDep, staff: Curren
     try:
         with db.session(write=True) as session:
             item = service.get_query(session, query_id, for_update=True)
-            actor = require_partnership_role(session, staff, item.partnership_id, ANSWERS_QUERIES)
+            actor = require_partnership_role(session, staff, item.partnership_id, permissions.ANSWERS_QUERIES)
             service.answer_query(session, actor, staff, item, answer)
     except (InvalidInput, Conflict) as error:
         with db.session() as session:
@@ -175,15 +161,17 @@ def answer_query(request: Request, query_id: int, db: DatabaseDep, staff: Curren
 # --- one entry -------------------------------------------------------------------------------------
 
 def _entry_context(session, staff: StaffAccount | None, seq: int) -> dict:
-    shown = service.entry_page(session, seq, with_staff_trail=service.reads_staff_trail(session, staff))
+    shown = service.entry_page(session, seq, with_staff_trail=permissions.reads_staff_trail(session, staff))
     try:
         concern = service.concern_of(session, f"audit:{seq}")
     except PlatformError:
         concern = None
     names = repository.staff_names(session, {q.raised_by for q in shown.queries} | {
         q.answered_by for q in shown.queries if q.answered_by is not None})
-    return {"shown": shown, "concern": concern, "names": names, "answers_for": _chaired(session, staff),
-            "may_raise": concern is not None and _may_raise(session, staff, concern.partnership_id),
+    return {"shown": shown, "concern": concern, "names": names,
+            "answers_for": permissions.answers_queries_in(session, staff),
+            "may_raise": concern is not None and permissions.raises_queries_in(session, staff,
+                                                                               concern.partnership_id),
             "has_next": repository.entry(session, seq + 1) is not None, "question": "", "error": None,
             "answer_error": None}
 

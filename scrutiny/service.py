@@ -14,7 +14,7 @@ from core import audit
 from core.audit import Actor, AuditEvent
 from core.errors import Conflict, InvalidInput, NotFound
 from governance import repository as governance_repo
-from governance.models import Role, StaffAccount, VoteStatus
+from governance.models import StaffAccount, VoteStatus
 from scrutiny import repository
 from scrutiny.events import ScrutinyEvent
 from scrutiny.models import Query, RegisterPurge
@@ -73,13 +73,6 @@ def staff_id_of(ref: str) -> int | None:
     """The staff account an actor reference names ("staff:7", as governance.permissions makes them)."""
     kind, _, number = ref.partition(":")
     return int(number) if kind == "staff" and number.isdigit() else None
-
-
-def reads_staff_trail(session: Session, staff: StaffAccount | None) -> bool:
-    """Scrutiny members (of any partnership) and admins read the staff trail; nobody else."""
-    if staff is None:
-        return False
-    return staff.is_admin or any(m.role == Role.scrutiny for m in governance_repo.memberships_of(session, staff.id))
 
 
 def public_key_b64() -> str:
