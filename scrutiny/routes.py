@@ -57,7 +57,8 @@ def audit_trail(request: Request, session: SessionDep, staff: MaybeStaff, round:
                "actions": [(a, service.action_label(a)) for a in repository.actions_in_log(session)
                            if with_staff_trail or not repository.is_staff_trail(a)],
                "roles": [(r, service.role_label(r)) for r in repository.roles_in_log(session)],
-               "entries": [], "total": 0, "page": 1, "pages": 1, "error": None, "chosen_round": None}
+               "entries": [], "total": 0, "page": 1, "pages": 1, "error": None, "chosen_round": None,
+               "raise_about": None}
     try:
         trail = repository.TrailFilter(
             round_id=_whole_or_none(round, "Round"), partnership_id=_whole_or_none(partnership, "Partnership"),
@@ -74,8 +75,21 @@ def audit_trail(request: Request, session: SessionDep, staff: MaybeStaff, round:
         return render(request, "scrutiny/audit.html", context, status_code=error.status_code)
     chosen = {k: v for k, v in form.items() if v}
     context.update(entries=service.show(session, entries), total=total, page=page_number, pages=_pages(total),
-                   page_link=lambda n: "/audit?" + urlencode({**chosen, "page": n}))
+                   page_link=lambda n: "/audit?" + urlencode({**chosen, "page": n}),
+                   raise_about=_raise_about(session, staff, trail))
     return render(request, "scrutiny/audit.html", context)
+
+
+def _raise_about(session, staff: StaffAccount | None, trail: repository.TrailFilter) -> str | None:
+    """The round or proposal a trail is narrowed to, when this person may raise a query on it."""
+    about = f"round:{trail.round_id}" if trail.round_id is not None else trail.subject
+    if not about or not about.startswith(("round:", "proposal:")):
+        return None
+    try:
+        concern = service.concern_of(session, about)
+    except PlatformError:
+        return None
+    return about if permissions.raises_queries_in(session, staff, concern.partnership_id) else None
 
 
 @router.get("/audit/history")

@@ -237,6 +237,11 @@ class TestHistoryOnEveryPublicObject:
         closed = first_entry(db, "vote.closed").seq
         assert f'href="/audit/{closed}"' in history
 
+    def test_a_history_without_a_subject_lists_nothing(self, client, db):
+        a_published_round(db)
+
+        assert "Nothing is recorded about this yet." in client.get("/audit/history?subject=").text
+
     def test_each_proposal_links_to_its_own_history(self, client, db):
         day = a_pb_day(db)
         proposal = day.proposals[0]

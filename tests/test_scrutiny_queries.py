@@ -76,6 +76,19 @@ class TestRaisingAQuery:
         round_trail = client.get(f"/audit?round={day.round_id}&action=query.raised").text
         assert "(2 found" in round_trail
 
+    def test_a_scrutiny_member_finds_the_form_on_a_rounds_trail_and_a_proposals_history(self, client, db):
+        day, _ = a_closed_vote(db)
+        proposal = f"proposal:{day.proposals[0].id}"
+
+        assert 'name="about"' not in client.get(f"/audit?round={day.round_id}").text  # not for the public
+        sign_in(client, "scrutiny")
+        on_round = client.get(f"/audit?round={day.round_id}").text
+        on_proposal = client.get(f"/audit?subject={proposal}").text
+
+        assert f'name="about" value="round:{day.round_id}"' in on_round
+        assert f'name="about" value="{proposal}"' in on_proposal
+        assert 'name="about"' not in client.get("/audit?subject=staff:1").text
+
     def test_an_empty_question_is_refused_and_what_was_typed_is_kept(self, client, db):
         _, closed = a_closed_vote(db)
         token = sign_in(client, "scrutiny")

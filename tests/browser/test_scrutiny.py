@@ -79,6 +79,10 @@ def test_a_scrutiny_member_queries_the_results_and_the_chair_answers(db, open_de
     expect(query).to_contain_text(QUESTION)
     expect(query).to_contain_text("Waiting for the chair")
     everyone_can_use(alan, "query-raised", screenshot)
+    alan.get_by_role("link", name="Audit trail").first.click()
+    alan.get_by_role("link", name="Questions scrutiny members asked, and the chair's answers").click()
+    expect(alan.get_by_role("heading", name="Raise a query about a round or a proposal")).to_be_visible()
+    everyone_can_use(alan, "queries-for-scrutiny", screenshot)
 
     # The chair answers.
     chair = open_device()
