@@ -8,6 +8,7 @@
     python main.py proposal add --round ID --title T --cost N [--summary S]
     python main.py audit verify [--database-url URL | --bundle FILE.zip [--public-key KEY]]
     python main.py audit bundle --round ID -o FILE.zip
+    python main.py register purge [--database-url URL]
     python main.py export pabulib --round ID [-o FILE]
     python main.py tally FILE.pb --rule {greedy,mes,phragmen} [--satisfaction ...] [--completion] --json
 """
@@ -34,7 +35,9 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
+    from scrutiny.api import router as audit_api_router
     from scrutiny.bundle import router as bundle_router
+    from scrutiny.routes import router as scrutiny_router
     from voting import chair, desk, kiosk, kiosk_lock, results
     from voting.api import router as api_router
     from voting.live import ScreenHub
@@ -87,9 +90,10 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
-                   results.router, live_router, bundle_router):
+                   results.router, live_router, bundle_router, scrutiny_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
+    app.include_router(audit_api_router)
     return app
 
 
@@ -112,6 +116,11 @@ def cmd_serve(args) -> int:
               "on SQLite serve with one worker.", file=sys.stderr)
         return 2
     migrate(url)
+    # Registers past their retention period are purged on every start as well as by `register purge`.
+    startup_db = Database(url)
+    for line in _purge_registers(startup_db):
+        print(line)
+    startup_db.dispose()
     # X-Forwarded-For/-Proto are believed only from the proxies named in TRUSTED_PROXIES.
     serve(args.host, args.port, args.workers, forwarded_allow_ips=get_settings().trusted_proxies)
     return 0
@@ -283,6 +292,25 @@ def cmd_audit_bundle(args) -> int:
     return 0
 
 
+def _purge_registers(db: Database) -> list[str]:
+    from datetime import UTC, datetime
+
+    from core.audit import CLI_ACTOR
+    from scrutiny.service import purge_registers
+
+    with db.session(write=True) as session:
+        purged = purge_registers(session, CLI_ACTOR, now=datetime.now(UTC),
+                                 retention_days=get_settings().register_retention_days)
+        return [f"round {record.round_id}: register purged to counts ({record.desk_passes} desk passes, "
+                f"{record.batch_passes} printed passes, {record.ballots} ballots)" for record in purged]
+
+
+def cmd_register_purge(args) -> int:
+    done = _purge_registers(_database(args))
+    print("\n".join(done) if done else "No register is past its retention period; nothing purged.")
+    return 0
+
+
 def cmd_export(args) -> int:
     from voting.export import pabulib_for_round
 
@@ -361,6 +389,12 @@ def build_parser() -> argparse.ArgumentParser:
     bundle.add_argument("-o", "--output", required=True)
     bundle.add_argument("--database-url")
     bundle.set_defaults(run=cmd_audit_bundle)
+    register_cmd = commands.add_parser("register", help="the register of voter passes")
+    register_actions = register_cmd.add_subparsers(dest="action", required=True)
+    purge = register_actions.add_parser("purge", help="purge registers past REGISTER_RETENTION_DAYS to counts")
+    purge.add_argument("--database-url")
+    purge.set_defaults(run=cmd_register_purge)
+
     export = commands.add_parser("export", help="export a published round")
     export.add_argument("format", choices=["pabulib"])
     export.add_argument("--round", type=int, required=True)

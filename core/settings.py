@@ -100,6 +100,8 @@ class Settings(BaseSettings):
         if public_host and public_host not in names:
             names.append(public_host)
         return names
+    # Days after a round's results are published before its register is purged to counts.
+    register_retention_days: int = 90
 
 
 @lru_cache

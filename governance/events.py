@@ -6,6 +6,8 @@ class GovernanceEvent(StrEnum):
     staff_created = "staff.created"
     staff_signed_out = "staff.signed_out"
     sign_in_throttled = "sign_in.throttled"
+    staff_locked = "staff.locked"
+    staff_signed_in = "staff.signed_in"
     member_added = "member.added"
     round_created = "round.created"
     round_phase_changed = "round.phase_changed"

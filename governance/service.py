@@ -316,6 +316,9 @@ def authenticate(session: Session, username: str, password: str, *, client: str 
         row = session.get(SignInThrottle, key)
         if row is not None:
             session.delete(row)
+    # On the staff trail, which only scrutiny members and admins read.
+    audit.append(session, Actor(role="admin" if staff.is_admin else "staff", ref=f"staff:{staff.id}"),
+                 GovernanceEvent.staff_signed_in, f"staff:{staff.id}", {})
     return staff
 
 

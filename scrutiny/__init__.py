@@ -1,0 +1,1 @@
+"""Scrutiny: the audit trail residents can read, queries to the chair, and privacy."""

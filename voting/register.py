@@ -274,3 +274,17 @@ def mark_opened(session: Session, code: str) -> None:
         session.add(voter_pass)
 
 
+
+
+def forget_holders(session: Session, round_id: int) -> dict[str, int]:
+    """Purge the register of a finished round to counts: the keyed fingerprints of each holder's
+    name and postcode (the whole and the likely-match ones) are cleared, so nobody can later confirm that a given person had a pass.
+    Returns how many passes each channel issued."""
+    counts: dict[str, int] = {}
+    for voter_pass in voting_repo.passes_of(session, round_id):
+        counts[voter_pass.channel] = counts.get(voter_pass.channel, 0) + 1
+        if (voter_pass.holder_ref, voter_pass.first_name_ref, voter_pass.last_name_ref) != (None, None, None):
+            voter_pass.holder_ref = voter_pass.first_name_ref = voter_pass.last_name_ref = None
+            session.add(voter_pass)
+    session.flush()
+    return counts

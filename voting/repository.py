@@ -125,3 +125,7 @@ def delete_idempotency_records(session: Session, round_id: int) -> None:
 
 def result_of(session: Session, round_id: int) -> RoundResult | None:
     return session.get(RoundResult, round_id)
+
+
+def passes_of(session: Session, round_id: int) -> list[VoterPass]:
+    return list(session.exec(select(VoterPass).where(VoterPass.round_id == round_id)))

@@ -1,0 +1,7 @@
+from enum import StrEnum
+
+
+class ScrutinyEvent(StrEnum):
+    query_raised = "query.raised"
+    query_answered = "query.answered"
+    register_purged = "register.purged"

@@ -1,0 +1,43 @@
+"""Queries scrutiny members raise, and the record of each register purged to counts.
+
+The audit log itself lives in core/audit.py; scrutiny only reads it.
+"""
+
+from sqlmodel import Field, SQLModel
+
+
+class Query(SQLModel, table=True):
+    """A scrutiny member's question about an entry, a round or a proposal, for the chair to answer.
+
+    The texts stay here; the log holds their SHA-256, so the record is fixed without putting free
+    text (which could name anyone) into the public chain.
+    """
+
+    __tablename__ = "scrutiny_query"
+
+    id: int | None = Field(default=None, primary_key=True)
+    about: str = Field(index=True)        # "audit:12", "round:3" or "proposal:5"
+    partnership_id: int = Field(foreign_key="governance_partnership.id", index=True)
+    round_id: int | None = Field(default=None, foreign_key="governance_round.id")
+    question: str
+    raised_by: int = Field(foreign_key="governance_staff.id")
+    raised_at: str
+    answer: str | None = None
+    answered_by: int | None = Field(default=None, foreign_key="governance_staff.id")
+    answered_at: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.answer is None
+
+
+class RegisterPurge(SQLModel, table=True):
+    """What is left of a round's register once the retention period is over: counts."""
+
+    __tablename__ = "scrutiny_register_purge"
+
+    round_id: int = Field(primary_key=True, foreign_key="governance_round.id")
+    purged_at: str
+    desk_passes: int
+    batch_passes: int
+    ballots: int
