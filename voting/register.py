@@ -278,8 +278,8 @@ def mark_opened(session: Session, code: str) -> None:
 
 def forget_holders(session: Session, round_id: int) -> dict[str, int]:
     """Purge the register of a finished round to counts: the keyed fingerprints of each holder's
-    name and postcode (the whole and the likely-match ones) are cleared, so nobody can later confirm that a given person had a pass.
-    Returns how many passes each channel issued."""
+    name and postcode (the whole and the likely-match ones) are cleared, so nobody can later
+    confirm that a given person had a pass. Returns how many passes each channel issued."""
     counts: dict[str, int] = {}
     for voter_pass in voting_repo.passes_of(session, round_id):
         counts[voter_pass.channel] = counts.get(voter_pass.channel, 0) + 1
