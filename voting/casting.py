@@ -3,10 +3,11 @@
 from core.database import Database
 from voting import register, service
 from voting.ballots import BallotChoices
+from voting.models import Channel
 
 
 def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: BallotChoices,
-                     idempotency_key: str | None) -> service.Receipt:
+                     idempotency_key: str | None, channel: Channel = Channel.online) -> service.Receipt:
     """Cast in its own committed transaction. If a twin request with the same key won the race
     for the pass, answer with that request's receipt rather than 'already used'."""
     if round_id is None:
@@ -15,7 +16,7 @@ def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: 
     try:
         with db.session(write=True) as session:
             return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,
-                                       idempotency_key=idempotency_key or None)
+                                       idempotency_key=idempotency_key or None, channel=channel)
     except service.PassAlreadyUsed:
         if not idempotency_key:
             raise

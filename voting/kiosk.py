@@ -14,6 +14,7 @@ from governance.models import BallotKind, Round
 from proposals import repository as proposals_repo
 from voting import ballots, casting, register
 from voting.ballots import BallotChoices
+from voting.models import Channel
 
 router = APIRouter()
 
@@ -25,17 +26,32 @@ def _kiosk_entry(request: Request, error: PlatformError | None = None, code: str
                   status_code=error.status_code if error else 200)
 
 
+# Turnout by channel: the door a ballot came in by is remembered by the device, not the ballot,
+# and only counted (voting_channel_count) when the vote is cast.
+CHANNEL_COOKIE = "cp_channel"
+
+
+def _remember_channel(response, channel: Channel):
+    response.set_cookie(CHANNEL_COOKIE, channel.value, path="/kiosk", httponly=True, samesite="lax")
+    return response
+
+
+def _channel_of(request: Request) -> Channel:
+    return Channel.phone if request.cookies.get(CHANNEL_COOKIE) == Channel.phone else Channel.kiosk
+
+
 @router.get("/kiosk")
 def kiosk(request: Request, session: SessionDep, code: str = ""):
     if not code:
         return _kiosk_entry(request)
     # A QR code on the pass opens this address on the resident's own phone.
-    return _show_ballot(request, session, code)
+    return _remember_channel(_show_ballot(request, session, code), Channel.phone)
 
 
 @router.post("/kiosk")
 def kiosk_start(request: Request, session: SessionDep, code: Annotated[str, Form()] = ""):
-    return _show_ballot(request, session, code)
+    # A pass typed (or scanned) into the entry form: a tablet at the event.
+    return _remember_channel(_show_ballot(request, session, code), Channel.kiosk)
 
 
 def _show_ballot(request: Request, session, code: str, chosen: dict | None = None, error: str | None = None,
@@ -123,7 +139,7 @@ def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()
         return _kiosk_entry(request, InvalidInput("The ballot form was damaged; please start again."), code)
     try:
         receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
-                                           idempotency_key=idempotency_key)
+                                           idempotency_key=idempotency_key, channel=_channel_of(request))
     except PlatformError as problem:
         return _kiosk_entry(request, problem, code)
     with db.session() as session:

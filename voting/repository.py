@@ -1,9 +1,9 @@
 """Every voting query."""
 
-from sqlalchemy import func
+from sqlalchemy import func, text
 from sqlmodel import Session, select
 
-from voting.models import Ballot, IdempotencyRecord, PassUse, RoundResult, VoterPass
+from voting.models import Ballot, ChannelCount, IdempotencyRecord, PassUse, RoundResult, VoterPass
 
 
 def pass_by_code_hash(session: Session, code_hash: str) -> VoterPass | None:
@@ -46,3 +46,17 @@ def delete_idempotency_records(session: Session, round_id: int) -> None:
 
 def result_of(session: Session, round_id: int) -> RoundResult | None:
     return session.get(RoundResult, round_id)
+
+
+def count_ballot_channel(session: Session, round_id: int, channel: str) -> None:
+    # One statement that both SQLite and PostgreSQL understand, so two first ballots arriving
+    # together on one channel cannot both try to create the counter.
+    session.execute(text(
+        "INSERT INTO voting_channel_count (round_id, channel, ballots) VALUES (:round_id, :channel, 1) "
+        "ON CONFLICT (round_id, channel) DO UPDATE SET ballots = voting_channel_count.ballots + 1"),
+        {"round_id": round_id, "channel": channel})
+
+
+def channel_counts(session: Session, round_id: int) -> dict[str, int]:
+    rows = session.exec(select(ChannelCount).where(ChannelCount.round_id == round_id))
+    return {row.channel: row.ballots for row in rows}

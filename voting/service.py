@@ -20,7 +20,7 @@ from voting import repository as voting_repo
 from voting.ballots import BallotChoices
 from voting.errors import InvalidBallot, PassAlreadyUsed, UnknownPass, VoteNotOpen
 from voting.events import VotingEvent
-from voting.models import Ballot, IdempotencyRecord, PassUse, RoundResult
+from voting.models import Ballot, Channel, IdempotencyRecord, PassUse, RoundResult
 from voting.register import check_pass
 
 TRACKING_CODE_LENGTH = 10
@@ -56,7 +56,7 @@ def replay(session: Session, round_id: int, idempotency_key: str, fingerprint: s
 
 
 def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: BallotChoices,
-                idempotency_key: str | None = None) -> Receipt:
+                idempotency_key: str | None = None, channel: Channel = Channel.online) -> Receipt:
     """Record one ballot and its audit event; spend the pass. Needs a write session."""
     voting_round = governance_repo.get_round(session, round_id)
     fingerprint = request_fingerprint(round_id, pass_code, choices)
@@ -86,6 +86,7 @@ def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: Bal
         session.add(IdempotencyRecord(key=idempotency_key, round_id=round_id, request_fingerprint=fingerprint,
                                       tracking_code=tracking_code))
     session.flush()
+    voting_repo.count_ballot_channel(session, round_id, channel)
     audit.append(session, VOTER, VotingEvent.ballot_cast, f"round:{round_id}",
                  {"ballot_hash": digest, "tracking_code": tracking_code})
     return Receipt(round_id=round_id, tracking_code=tracking_code)
