@@ -130,6 +130,20 @@ class TestTheTieBreakIsStated:
         assert f"By the tie rule, {first.title} was considered first." in page
         assert page.count("(decided by a tie)") == 2
 
+    def test_a_project_taken_after_the_tie_was_settled_is_not_said_to_be_decided_by_it(self, client, db):
+        day = a_pb_day(db, ballot="approval", costs=(60_000, 60_000, 10_000))
+        first, second, small = (p.id for p in day.proposals)
+        # All three level on two votes: 1 is taken, 2 no longer fits, 3 fits whatever the order.
+        for approvals in ([first, small], [second, small], [first], [second]):
+            [code] = passes_for(db, day.round_id)
+            vote_by_api_approval(client, day.round_id, code, approvals)
+        publish(db, day.round_id)
+
+        page = client.get(f"/rounds/{day.round_id}/results").text
+
+        assert page.count("(decided by a tie)") == 2
+        assert "Project 3 (reference" not in page
+
     def test_without_a_tie_only_the_rule_itself_is_stated(self, client, db):
         day = a_pb_day(db)
         for code in passes_for(db, day.round_id, 2):

@@ -74,9 +74,14 @@ def tie_notes(outcome: dict) -> list[dict]:
             groups.setdefault(project["support"], []).append(project)
     notes = []
     for support, tied in groups.items():
-        if len(tied) > 1 and any(p["selected"] for p in tied) and not all(p["selected"] for p in tied):
-            ordered = sorted(tied, key=lambda p: str(p["id"]))
-            notes.append({"support": support, "projects": ordered, "ids": {p["id"] for p in tied}})
+        ordered = sorted(tied, key=lambda p: str(p["id"]))
+        unfunded = [n for n, p in enumerate(ordered) if not p["selected"]]
+        if not unfunded:
+            continue
+        # A funded project taken after the last one left out did not win its place by the tie.
+        involved = [p for n, p in enumerate(ordered) if not p["selected"] or n < unfunded[-1]]
+        if any(p["selected"] for p in involved):
+            notes.append({"support": support, "projects": involved, "ids": {p["id"] for p in involved}})
     return notes
 
 

@@ -26,7 +26,7 @@ def a_counted_round_with_a_tie(db) -> int:
     day = a_pb_day(db, ballot="approval", costs=(60_000, 60_000, 15_000, 10_000, 8_000),
                    title="Macclesfield Neighbourhood Partnership — Community Fund 2026")
     ids = [p.id for p in day.proposals]
-    wants = [[ids[0], ids[2], ids[3]], [ids[1], ids[2]], [ids[0], ids[4]], [ids[1], ids[3], ids[4]]]
+    wants = [[ids[0], ids[2], ids[3]], [ids[1], ids[2]], [ids[0], ids[4]], [ids[1], ids[2], ids[3]]]
     for n, code in enumerate(passes_for(db, day.round_id, len(wants))):
         with db.session(write=True) as session:
             voting_service.cast_ballot(session, round_id=day.round_id, pass_code=code,
