@@ -10,9 +10,12 @@
 
   function reveal() { return document.getElementById("reveal"); }
 
+  // The pace is the page's own (?step=), kept when the websocket swaps in a new #reveal.
+  var pageStep = null;
+
   function stepMs(el) {
-    var ms = parseInt(el.getAttribute("data-step"), 10);
-    return ms > 0 ? ms : 1800;
+    if (pageStep === null) { pageStep = parseInt(el.getAttribute("data-step"), 10) || 1800; }
+    return pageStep;
   }
 
   function schedule(el, steps) {
