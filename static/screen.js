@@ -11,15 +11,12 @@
   function reveal() { return document.getElementById("reveal"); }
 
   // The pace is the page's own (?step=), kept when the websocket swaps in a new #reveal.
-  var pageStep = null;
+  var pageStep = 1800;
 
-  function stepMs(el) {
-    if (pageStep === null) { pageStep = parseInt(el.getAttribute("data-step"), 10) || 1800; }
-    return pageStep;
-  }
+  function stepMs() { return pageStep; }
 
   function schedule(el, steps) {
-    state.timer = window.setTimeout(tick, stepMs(el) * steps);
+    state.timer = window.setTimeout(tick, stepMs() * steps);
   }
 
   function paint(el) {
@@ -87,6 +84,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     var frame = document.querySelector(".screen-frame");
     if (!frame) { return; }
+    pageStep = parseInt(reveal().getAttribute("data-step"), 10) || pageStep;
     adopt();
     new MutationObserver(adopt).observe(frame, { childList: true });
   });

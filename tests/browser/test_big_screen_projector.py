@@ -58,8 +58,13 @@ OVERFLOWS = """() => {
 }"""
 
 SHOWN_NOW = """() => Array.from(document.querySelectorAll("#reveal .slide.is-current .reveal-item.is-shown"))
-  .filter(item => getComputedStyle(item).opacity === "1")
+  .filter(item => parseFloat(getComputedStyle(item).opacity) > 0.9)
   .map(item => item.querySelector(".item-title").textContent.trim())"""
+
+
+# The slide on screen once all its projects have appeared (-1 while they are still appearing).
+COMPLETE_SLIDE = """() => Array.from(document.querySelectorAll("#reveal .slide")).findIndex(
+  slide => slide.classList.contains("is-current") && !slide.querySelector(".reveal-item:not(.is-shown)"))"""
 
 
 def a_round_the_hall_voted_on(db):
@@ -112,7 +117,7 @@ class TestTheBigScreenFitsAProjector:
         day, scores = a_round_the_hall_voted_on(db)
         screen = projector(size)
         screen.add_init_script("document.addEventListener('htmx:wsOpen', () => { window.screenIsLive = true; })")
-        screen.goto(f"/screen/{day.round_id}?step=150")
+        screen.goto(f"/screen/{day.round_id}?step=300")
         screen.wait_for_function("window.screenIsLive === true")
 
         # The last voter casts while the screen is up: the turnout rises live, and still fits.
@@ -133,12 +138,17 @@ class TestTheBigScreenFitsAProjector:
         expect(reveal.locator(".slide-funded").first).to_be_visible()
 
         seen: set[str] = set()
+        pictured: set[int] = set()
         saw_totals = saw_not_funded = False
         while screen.evaluate("Number(document.getElementById('reveal').dataset.cycles || 0)") < 1:
             fits(screen, f"the reveal, having shown {sorted(seen)}")
             seen.update(screen.evaluate(SHOWN_NOW))
             saw_totals = saw_totals or reveal.locator(".slide-totals.is-current").count() == 1
             saw_not_funded = saw_not_funded or reveal.locator(".slide-not-funded.is-current").count() == 1
+            slide = screen.evaluate(COMPLETE_SLIDE)
+            if slide >= 0 and slide not in pictured:
+                pictured.add(slide)
+                screen.screenshot(path=str(SCREENSHOTS / f"projector-{size}-reveal-slide-{slide}.png"))
             screen.wait_for_timeout(60)
 
         assert seen == {title for title, _ in LOVED}
