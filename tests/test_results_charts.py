@@ -4,6 +4,7 @@ stated where a tie decided a place."""
 
 import re
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from core.audit import CLI_ACTOR, AuditEvent
@@ -99,6 +100,18 @@ class TestTurnoutByChannel:
         page = client.get(f"/rounds/{day.round_id}/results").text
 
         assert re.search(r"At a tablet at the event</span>\s*<span class=\"bar-value\">1 ballot \(100%\)", page)
+
+    def test_a_round_counted_before_channels_were_kept_shows_no_channels(self, client, db):
+        day = a_pb_day(db)
+        [code] = passes_for(db, day.round_id)
+        vote_by_api(client, day.round_id, code, {str(day.proposals[0].id): 5})
+        with db.session(write=True) as session:
+            session.execute(text("DELETE FROM voting_channel_count"))  # as on a database from before
+        publish(db, day.round_id)
+
+        page = client.get(f"/rounds/{day.round_id}/results").text
+
+        assert "How people voted" not in page
 
     def test_neither_the_ballot_nor_the_audit_log_records_the_channel(self, client, db):
         day = a_pb_day(db)

@@ -85,12 +85,18 @@ def tie_notes(outcome: dict) -> list[dict]:
     return notes
 
 
-def turnout_by_channel(session, round_id: int) -> list[dict]:
+def turnout_by_channel(session, round_id: int, ballots: int) -> list[dict]:
+    """Ballots per channel; a round counted before channels were kept has none to show."""
     counts = voting_repo.channel_counts(session, round_id)
-    total = sum(counts.values()) or 1
-    return [{"channel": channel, "label": CHANNEL_WORDS[channel], "ballots": counts.get(channel, 0),
-             "length": round(1000 * counts.get(channel, 0) / total), "percent": _percent(counts.get(channel, 0), total)}
-            for channel in Channel if counts.get(channel, 0) or channel != Channel.online]
+    if not counts:
+        return []
+    rows = [(channel.value, CHANNEL_WORDS[channel], counts.get(channel, 0)) for channel in Channel
+            if counts.get(channel, 0) or channel != Channel.online]
+    if ballots > sum(counts.values()):
+        rows.append(("unknown", "Not recorded (cast before channels were counted)", ballots - sum(counts.values())))
+    total = max(ballots, sum(counts.values()))
+    return [{"channel": channel, "label": label, "ballots": n, "length": round(1000 * n / total),
+             "percent": _percent(n, total)} for channel, label, n in rows]
 
 
 # The big screen pages its results so that nothing ever scrolls: a few funded projects a slide
@@ -147,7 +153,7 @@ def results_page(request: Request, round_id: int, session: SessionDep):
                         "segments": budget_segments(context["outcome"], context["round"].budget),
                         "unallocated": context["round"].budget - context["outcome"]["total_cost"],
                         "ties": tie_notes(context["outcome"]),
-                        "channels": turnout_by_channel(session, round_id)})
+                        "channels": turnout_by_channel(session, round_id, context["outcome"]["ballots"])})
         context["tied_ids"] = set().union(*(tie["ids"] for tie in context["ties"]))
     return render(request, "voting/results.html", context)
 
