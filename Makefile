@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 DATABASE_URL ?= sqlite:///$(CURDIR)/var/common-purse.db
 export DATABASE_URL
+# `make run HOST=0.0.0.0 PORT=8080` serves the hall's Wi-Fi on another port.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
 .PHONY: run test test-slow lint bench bench-full setup clean
 
@@ -17,10 +20,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Set up, migrate, seed the demo if the database is new, and serve on 127.0.0.1:8000.
+# Set up, migrate, seed the demo if the database is new, and serve on $(HOST):$(PORT).
 run: $(STAMP)
-	$(PY) main.py demo
-	$(PY) main.py serve --host 127.0.0.1 --port 8000
+	$(PY) main.py demo --host $(HOST) --port $(PORT)
+	$(PY) main.py serve --host $(HOST) --port $(PORT)
 
 # Everything but the long pabutools comparisons on the big real files (see test-slow).
 test: $(STAMP)

@@ -11,6 +11,8 @@
     python main.py register purge [--database-url URL]
     python main.py export pabulib --round ID [-o FILE]
     python main.py tally FILE.pb --rule {greedy,mes,phragmen} [--satisfaction ...] [--completion] --json
+
+`python main.py --help` lists every command with its arguments.
 """
 
 import argparse
@@ -19,7 +21,8 @@ import json
 import sys
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
@@ -29,6 +32,7 @@ from core.database import Database, is_sqlite, migrate, normalise_url
 from core.errors import install_error_handlers
 from core.pg_bus import PostgresBus
 from core.settings import PROJECT_ROOT, Settings, get_settings
+from core.templating import render
 from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 
 
@@ -63,7 +67,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await bus.close()
         db.dispose()
 
-    app = FastAPI(title="Common Purse", version="0.1.0", lifespan=lifespan,
+    # FastAPI's own /docs page loads Swagger UI from a CDN with an inline script, which the
+    # Content-Security-Policy forbids; ours serves a vendored copy from static/.
+    app = FastAPI(title="Common Purse", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="Participatory budgeting for neighbourhood partnerships.")
     app.state.db = db
     app.state.bus = bus
@@ -87,6 +93,14 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     @app.get("/healthz", tags=["health"])
     def healthz():
         return {"status": "ok"}
+
+    @app.get("/docs", include_in_schema=False)
+    def api_docs(request: Request):
+        return render(request, "api_docs.html")
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return RedirectResponse("/static/favicon.svg", status_code=301)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
@@ -126,18 +140,35 @@ def cmd_serve(args) -> int:
     return 0
 
 
+VOTE_STATUS_WORDS = {"draft": "voting not open yet", "open": "voting open", "closed": "voting closed",
+                     "published": "results published"}
+
+
 def cmd_demo(args) -> int:
+    from governance import repository as governance_repo
     from voting.demo import seed_demo
 
     db = _database(args)
     with db.session(write=True) as session:
         accounts = seed_demo(session, ballots=args.ballots, force=args.force)
-    if accounts is None:
-        print("The demo is already there; nothing changed (use --force to add another copy).")
-        return 0
-    print("Demo created. Staff sign-in (username / password):")
-    for username, password, role in accounts:
-        print(f"  {username:<10} {password:<22} {role}")
+    print("Demo created." if accounts else "The demo is already there; nothing changed (use --force to add another "
+                                            "copy).")
+    address = f"http://{args.host}:{args.port}"
+    print(f"\nCommon Purse at {address}/")
+    with db.session() as session:
+        for voting_round in reversed(governance_repo.list_rounds(session)):
+            print(f"\n  Round {voting_round.id}: {voting_round.title} ({VOTE_STATUS_WORDS[voting_round.vote_status]})")
+            print(f"    public page  {address}/rounds/{voting_round.id}")
+            print(f"    big screen   {address}/screen/{voting_round.id}")
+            if voting_round.vote_status == "published":
+                print(f"    results      {address}/rounds/{voting_round.id}/results")
+            postcodes = ", ".join(voting_round.postcode_prefixes) or "anywhere (no postcodes set)"
+            print(f"    who can vote residents with a postcode in {postcodes}")
+    print(f"\n  Kiosk {address}/kiosk · desk {address}/desk · staff sign-in {address}/login")
+    if accounts:
+        print("\nStaff sign-in (username / password):")
+        for username, password, role in accounts:
+            print(f"  {username:<10} {password:<22} {role}")
     return 0
 
 
@@ -326,7 +357,8 @@ def cmd_export(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="main.py", description="Common Purse")
+    parser = argparse.ArgumentParser(prog="main.py", description="Common Purse: participatory budgeting.",
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the web server")
@@ -335,9 +367,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(run=cmd_serve)
 
-    demo = commands.add_parser("demo", help="create and seed the demo database")
+    demo = commands.add_parser("demo", help="seed the demo database and print where to find it")
     demo.add_argument("--ballots", type=int, default=0, help="simulated ballots to cast on the demo round")
-    demo.add_argument("--force", action="store_true")
+    demo.add_argument("--force", action="store_true", help="add another copy of the demo")
+    demo.add_argument("--host", default="127.0.0.1", help="the address to print (make run passes its HOST)")
+    demo.add_argument("--port", type=int, default=8000, help="the port to print (make run passes its PORT)")
     demo.set_defaults(run=cmd_demo)
 
     passes = commands.add_parser("passes", help="voter passes").add_subparsers(dest="action", required=True)
@@ -400,7 +434,32 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--round", type=int, required=True)
     export.add_argument("-o", "--output")
     export.set_defaults(run=cmd_export)
+
+    # main() hands `tally` its own arguments before this parser runs; it is here to be listed.
+    tally = commands.add_parser("tally", add_help=False, help="recount a Pabulib file with a counting rule",
+                                usage="main.py tally FILE.pb --rule {greedy,mes,phragmen} "
+                                      "[--satisfaction {cost,cardinality}] [--completion] [--json]")
+    tally.add_argument("arguments", nargs=argparse.REMAINDER)
+    tally.set_defaults(run=lambda args: _tally(args.arguments))
+
+    parser.epilog = "every command:\n" + "\n".join(f"  {line}" for line in _every_command(parser))
     return parser
+
+
+def _every_command(parser: argparse.ArgumentParser) -> list[str]:
+    """Each command's usage line, nested commands included, so `--help` shows them all."""
+    lines = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                lines.extend(_every_command(command) or [" ".join(command.format_usage().split()[1:])])
+    return lines
+
+
+def _tally(argv: list[str]) -> int:
+    from voting.tally_command import run
+
+    return run(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,10 +467,12 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["tally"]:
-        from voting.tally_command import run
-
-        return run(argv[1:])
-    args = build_parser().parse_args(argv)
+        return _tally(argv[1:])
+    parser = build_parser()
+    if not argv:
+        parser.print_help()
+        return 2
+    args = parser.parse_args(argv)
     try:
         return args.run(args)
     except PlatformError as error:

@@ -46,6 +46,23 @@ PHASE_LABELS = {
     Phase.deliver: "Deliver: funded projects report progress",
 }
 
+# The arc's names are the partnership's working words; residents see what is happening instead.
+PUBLIC_PHASE_WORDS = {
+    Phase.inform: "Sharing the budget",
+    Phase.consult: "Asking residents about priorities",
+    Phase.involve: "Collecting ideas",
+    Phase.collaborate: "Ideas being costed",
+    Phase.empower: "Voting",
+    Phase.deliver: "Projects under way",
+}
+
+# While the vote runs and is counted, what residents need to know is where the vote is.
+PUBLIC_VOTE_WORDS = {
+    "draft": "Voting soon",
+    "open": "Voting now",
+    "closed": "Counting the votes",
+}
+
 # What residents may do in each phase.
 PHASE_FLAGS: dict[Phase, frozenset[str]] = {
     Phase.inform: frozenset({"read"}),
@@ -188,6 +205,19 @@ class Round(SQLModel, table=True):
     @property
     def is_closing(self) -> bool:
         return self.vote_status == VoteStatus.open and self.closing_deadline is not None
+    def public_stage(self) -> str:
+        """Where the round is, in the words residents use (the arc's names stay on staff pages)."""
+        if self.phase == Phase.empower and self.vote_status in PUBLIC_VOTE_WORDS:
+            return PUBLIC_VOTE_WORDS[self.vote_status]
+        return PUBLIC_PHASE_WORDS[Phase(self.phase)]
+
+    def title_under(self, partnership_name: str) -> str:
+        """The title as shown under its partnership's name: "Macclesfield Neighbourhood Partnership —
+        Community Fund 2026" reads "Community Fund 2026" there, not the name twice."""
+        if not partnership_name or not self.title.lower().startswith(partnership_name.lower()):
+            return self.title
+        rest = self.title[len(partnership_name):].lstrip(" \t-–—:|·,")
+        return rest or self.title
 
     @property
     def ballot_label(self) -> str:

@@ -11,7 +11,16 @@ from core.numbers import parse_money, parse_whole
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository, service
-from governance.models import COUNTING_RULE_LABELS, PHASE_LABELS, PHASE_ORDER, BallotKind, CountingRule, Phase, Round
+from governance.models import (
+    COUNTING_RULE_LABELS,
+    PHASE_LABELS,
+    PHASE_ORDER,
+    PUBLIC_PHASE_WORDS,
+    BallotKind,
+    CountingRule,
+    Phase,
+    Round,
+)
 from governance.permissions import (
     CHAIR,
     SEES_MANAGEMENT,
@@ -42,8 +51,9 @@ def home(request: Request, session: SessionDep):
 
 def _arc(voting_round: Round) -> list[dict]:
     current = PHASE_ORDER.index(Phase(voting_round.phase))
-    return [{"phase": p, "label": PHASE_LABELS[p], "state": "done" if i < current else "current" if i == current
-             else "todo"} for i, p in enumerate(PHASE_ORDER)]
+    return [{"phase": p, "label": PHASE_LABELS[p], "public": PUBLIC_PHASE_WORDS[p],
+             "state": "done" if i < current else "current" if i == current else "todo"}
+            for i, p in enumerate(PHASE_ORDER)]
 
 
 @router.get("/rounds/{round_id}")

@@ -5,10 +5,11 @@ from governance import repository as governance_repo
 from proposals import repository as proposals_repo
 from voting import ballots, register, service
 from voting.ballots import BallotChoices
+from voting.models import Channel
 
 
 def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: BallotChoices,
-                     idempotency_key: str | None) -> service.Receipt:
+                     idempotency_key: str | None, channel: Channel = Channel.online) -> service.Receipt:
     """Cast in its own committed transaction. If a twin request with the same key won the race
     for the pass, answer with that request's receipt rather than 'already used'."""
     # Everything that can be checked without the write lock is checked before it is taken, so
@@ -22,7 +23,7 @@ def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: 
     try:
         with db.session(write=True) as session:
             return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,
-                                       idempotency_key=idempotency_key or None)
+                                       idempotency_key=idempotency_key or None, channel=channel)
     except service.PassAlreadyUsed:
         if not idempotency_key:
             raise

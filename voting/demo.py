@@ -14,6 +14,7 @@ from proposals import service as proposals_service
 from voting import register
 from voting import service as voting_service
 from voting.ballots import BallotChoices
+from voting.models import Channel
 
 DEMO_SLUG = "macclesfield"
 
@@ -103,4 +104,5 @@ def _simulate_pb_day(session: Session, round_id: int, count: int) -> None:
     for issued in passes:
         scores = {pid: max(1, min(5, round(rng.gauss(a, 1.0)))) for pid, a in appeal.items()}
         voting_service.cast_ballot(session, round_id=round_id, pass_code=issued.code,
-                                   choices=BallotChoices(scores=scores))
+                                   choices=BallotChoices(scores=scores),
+                                   channel=Channel.phone if rng.random() < 0.3 else Channel.kiosk)

@@ -24,6 +24,7 @@ from voting import ballots, casting, register
 from voting.ballots import BallotChoices
 from voting.errors import InvalidBallot, PassAlreadyUsed
 from voting.kiosk_lock import counting_wrong_codes
+from voting.models import Channel
 
 router = APIRouter()
 
@@ -275,7 +276,8 @@ def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()
     try:
         with counting_wrong_codes(db, request, code):
             receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
-                                               idempotency_key=idempotency_key)
+                                               idempotency_key=idempotency_key,
+                                               channel=Channel.phone if device == "own" else Channel.kiosk)
     except PlatformError as problem:
         return _kiosk_entry(request, problem, code)
     request.session.pop(STATE, None)

@@ -58,13 +58,10 @@ class ScreenHub:
                 self.leave(round_id, socket)
 
     def render(self, round_id: int) -> str:
-        from voting import repository as voting_repo
-        from voting.results import results_context
+        from voting.results import screen_context
 
         with self.db.session() as session:
-            context = results_context(session, round_id)
-            context["turnout"] = voting_repo.ballot_count(session, round_id)
-            context["passes_issued"] = voting_repo.passes_issued(session, round_id)
+            context = screen_context(session, round_id)
         context["oob"] = True
         return "".join(render_block("voting/screen.html", name, context) for name in ("live", "reveal"))
 

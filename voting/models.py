@@ -7,6 +7,7 @@ physical order is the order of their random keys, not the order they were cast.
 """
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
@@ -139,3 +140,21 @@ class KioskLock(SQLModel, table=True):
     wrong_codes: int = 0
     last_wrong_at: datetime = Field(default_factory=utcnow)
     locked_until: datetime | None = None
+class Channel(StrEnum):
+    """How a ballot reached the box, counted per round and never stored on the ballot."""
+
+    kiosk = "kiosk"    # a pass typed (or scanned) into a tablet at the event
+    phone = "phone"    # the pass's QR code opened on the resident's own phone
+    online = "online"  # the JSON API
+
+
+class ChannelCount(SQLModel, table=True):
+    """Turnout by channel: a counter per round and channel, incremented in the ballot's own
+    transaction. A ballot carries no channel, so the count says how many came each way and
+    nothing about which ballot did."""
+
+    __tablename__ = "voting_channel_count"
+
+    round_id: int = Field(primary_key=True, foreign_key="governance_round.id")
+    channel: str = Field(primary_key=True)
+    ballots: int = 0

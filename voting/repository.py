@@ -2,13 +2,14 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import func, or_, text, update
 from sqlmodel import Session, col, select
 
 from voting.models import (
     Ballot,
     BallotBoxState,
     BallotReceipt,
+    ChannelCount,
     DeskTicket,
     IdempotencyRecord,
     PassUse,
@@ -129,3 +130,17 @@ def result_of(session: Session, round_id: int) -> RoundResult | None:
 
 def passes_of(session: Session, round_id: int) -> list[VoterPass]:
     return list(session.exec(select(VoterPass).where(VoterPass.round_id == round_id)))
+
+
+def count_ballot_channel(session: Session, round_id: int, channel: str) -> None:
+    # One statement that both SQLite and PostgreSQL understand, so two first ballots arriving
+    # together on one channel cannot both try to create the counter.
+    session.execute(text(
+        "INSERT INTO voting_channel_count (round_id, channel, ballots) VALUES (:round_id, :channel, 1) "
+        "ON CONFLICT (round_id, channel) DO UPDATE SET ballots = voting_channel_count.ballots + 1"),
+        {"round_id": round_id, "channel": channel})
+
+
+def channel_counts(session: Session, round_id: int) -> dict[str, int]:
+    rows = session.exec(select(ChannelCount).where(ChannelCount.round_id == round_id))
+    return {row.channel: row.ballots for row in rows}

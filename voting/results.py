@@ -12,11 +12,16 @@ from governance import repository as governance_repo
 from governance.models import COUNTING_RULE_LABELS
 from voting import export, service
 from voting import repository as voting_repo
+from voting.models import Channel
 
 router = APIRouter()
 
 
 # --- results and the big screen ---------------------------------------------------------------
+
+CHANNEL_WORDS = {Channel.kiosk: "At a tablet at the event", Channel.phone: "On their own phone",
+                 Channel.online: "Online, through the open API"}
+
 
 def results_context(session, round_id: int) -> dict:
     voting_round = governance_repo.get_round(session, round_id)
@@ -29,9 +34,128 @@ def results_context(session, round_id: int) -> dict:
             "partnership": governance_repo.get_partnership(session, voting_round.partnership_id)}
 
 
+def support_bars(outcome: dict) -> list[dict]:
+    """One bar per project, as long as its support compared with the best supported."""
+    most = max((p["support"] for p in outcome["projects"]), default=0) or 1
+    return [{**p, "length": round(1000 * p["support"] / most)} for p in outcome["projects"]]
+
+
+def budget_segments(outcome: dict, budget: int) -> list[dict]:
+    """The budget as one bar: a segment per funded project in the order they were chosen."""
+    by_id = {p["id"]: p for p in outcome["projects"]}
+    segments, start = [], 0
+    for n, project_id in enumerate(outcome["selected"]):
+        project = by_id[project_id]
+        width = 1000 * project["cost"] / budget if budget else 0
+        segments.append({**project, "x": round(start, 2), "width": round(width, 2), "tone": n % 6,
+                         "percent": _percent(project["cost"], budget)})
+        start += width
+    return segments
+
+
+def _percent(part: float, whole: float) -> str:
+    share = 100 * part / whole if whole else 0
+    return f"{share:.0f}%" if share >= 1 or share == 0 else "under 1%"
+
+
+def tie_notes(outcome: dict) -> list[dict]:
+    """Where a tie decided which project was funded, the projects and the rule that settled it.
+
+    Greedy takes projects in order of support, so projects with the same support are a tie, and
+    the tie-break (the earlier reference, compared as text, as pabutools does) decided between
+    them. It only mattered where one of them was funded and another was not. Equal shares and
+    Phragmén compare other quantities, so equal support is not a tie there.
+    """
+    if outcome["rule"] != "greedy":
+        return []
+    groups: dict = {}
+    for project in outcome["projects"]:
+        if project["support"] > 0:
+            groups.setdefault(project["support"], []).append(project)
+    notes = []
+    for support, tied in groups.items():
+        ordered = sorted(tied, key=lambda p: str(p["id"]))
+        unfunded = [n for n, p in enumerate(ordered) if not p["selected"]]
+        if not unfunded:
+            continue
+        # A funded project taken after the last one left out did not win its place by the tie.
+        involved = [p for n, p in enumerate(ordered) if not p["selected"] or n < unfunded[-1]]
+        if any(p["selected"] for p in involved):
+            notes.append({"support": support, "projects": involved, "ids": {p["id"] for p in involved}})
+    return notes
+
+
+def turnout_by_channel(session, round_id: int, ballots: int) -> list[dict]:
+    """Ballots per channel; a round counted before channels were kept has none to show."""
+    counts = voting_repo.channel_counts(session, round_id)
+    if not counts:
+        return []
+    rows = [(channel.value, CHANNEL_WORDS[channel], counts.get(channel, 0)) for channel in Channel
+            if counts.get(channel, 0) or channel != Channel.online]
+    if ballots > sum(counts.values()):
+        rows.append(("unknown", "Not recorded (cast before channels were counted)", ballots - sum(counts.values())))
+    total = max(ballots, sum(counts.values()))
+    return [{"channel": channel, "label": label, "ballots": n, "length": round(1000 * n / total),
+             "percent": _percent(n, total)} for channel, label, n in rows]
+
+
+# The big screen pages its results so that nothing ever scrolls: a few funded projects a slide
+# (each with its bar), then the totals, then those not funded, in shorter lines.
+FUNDED_PER_SLIDE = 4
+NOT_FUNDED_PER_SLIDE = 8
+STEP_MS = 1800  # between one funded project and the next appearing; a slide rests three steps
+
+
+def screen_slides(outcome: dict | None, budget: int) -> list[dict]:
+    if not outcome:
+        return []
+    funded = budget_segments(outcome, budget)
+    not_funded = [p for p in outcome["projects"] if not p["selected"]]
+    slides = []
+    for start in range(0, len(funded), FUNDED_PER_SLIDE):
+        slides.append({"kind": "funded", "projects": funded[start:start + FUNDED_PER_SLIDE], "first": start + 1,
+                       "pages": _pages(len(funded), FUNDED_PER_SLIDE), "page": start // FUNDED_PER_SLIDE + 1})
+    slides.append({"kind": "totals"})
+    for start in range(0, len(not_funded), NOT_FUNDED_PER_SLIDE):
+        slides.append({"kind": "not-funded", "projects": not_funded[start:start + NOT_FUNDED_PER_SLIDE],
+                       "pages": _pages(len(not_funded), NOT_FUNDED_PER_SLIDE),
+                       "page": start // NOT_FUNDED_PER_SLIDE + 1})
+    return slides
+
+
+def _pages(count: int, per_page: int) -> int:
+    return max(1, -(-count // per_page))
+
+
+def screen_context(session, round_id: int, slide: int = 0, step_ms: int = STEP_MS) -> dict:
+    context = results_context(session, round_id)
+    voting_round = context["round"]
+    slides = screen_slides(context["outcome"], voting_round.budget)
+    context.update({
+        "turnout": voting_repo.ballot_count(session, round_id),
+        "passes_issued": voting_repo.passes_issued(session, round_id),
+        "slides": slides, "slide": slide % len(slides) if slides else 0, "step_ms": step_ms,
+        "allocated_width": round(1000 * context["outcome"]["total_cost"] / voting_round.budget)
+        if context["outcome"] and voting_round.budget else 0,
+    })
+    # Without JavaScript the page reloads itself on the next slide (or, before the reveal, with
+    # the latest turnout); with it, static/screen.js pages on a timer and the websocket updates.
+    context["next_slide"] = (context["slide"] + 1) % len(slides) if slides else 0
+    context["refresh_seconds"] = max(5, round(step_ms * (FUNDED_PER_SLIDE + 3) / 1000)) if slides else 10
+    return context
+
+
 @router.get("/rounds/{round_id}/results")
 def results_page(request: Request, round_id: int, session: SessionDep):
-    return render(request, "voting/results.html", results_context(session, round_id))
+    context = results_context(session, round_id)
+    if context["outcome"]:
+        context.update({"bars": support_bars(context["outcome"]),
+                        "segments": budget_segments(context["outcome"], context["round"].budget),
+                        "unallocated": context["round"].budget - context["outcome"]["total_cost"],
+                        "ties": tie_notes(context["outcome"]),
+                        "channels": turnout_by_channel(session, round_id, context["outcome"]["ballots"])})
+        context["tied_ids"] = set().union(*(tie["ids"] for tie in context["ties"]))
+    return render(request, "voting/results.html", context)
 
 
 @router.get("/rounds/{round_id}/results.pb")
@@ -62,8 +186,8 @@ def check_ballot_json(round_id: int, session: SessionDep, code: str):
 
 
 @router.get("/screen/{round_id}")
-def big_screen(request: Request, round_id: int, session: SessionDep):
-    context = results_context(session, round_id)
-    context["turnout"] = voting_repo.ballot_count(session, round_id)
-    context["passes_issued"] = voting_repo.passes_issued(session, round_id)
-    return render(request, "voting/screen.html", context)
+def big_screen(request: Request, round_id: int, session: SessionDep, slide: int = 0, step: int = STEP_MS):
+    """`slide` is where a screen without JavaScript is in the results; `step` (milliseconds) sets
+    the pace of the reveal, e.g. quicker for a rehearsal."""
+    step_ms = min(max(step, 100), 20_000)
+    return render(request, "voting/screen.html", screen_context(session, round_id, max(slide, 0), step_ms))

@@ -23,7 +23,7 @@ from voting import repository as voting_repo
 from voting.ballots import BallotChoices
 from voting.errors import InvalidBallot, PassAlreadyUsed, UnknownPass, VoteNotOpen
 from voting.events import VotingEvent
-from voting.models import Ballot, BallotReceipt, IdempotencyRecord, PassUse, RoundResult
+from voting.models import Ballot, BallotReceipt, Channel, IdempotencyRecord, PassUse, RoundResult
 from voting.register import check_pass
 
 TRACKING_CODE_LENGTH = 10
@@ -52,7 +52,7 @@ def replay(session: Session, round_id: int, idempotency_key: str, fingerprint: s
 
 
 def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: BallotChoices,
-                idempotency_key: str | None = None) -> Receipt:
+                idempotency_key: str | None = None, channel: Channel = Channel.online) -> Receipt:
     """Record one ballot and its audit event; spend the pass. Needs a write session."""
     voting_round = governance_repo.get_round(session, round_id)
     fingerprint = request_fingerprint(round_id, pass_code, choices)
@@ -84,6 +84,7 @@ def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: Bal
     session.flush()
     # At the moment of casting the log learns only that *a* ballot was cast; the ballot itself
     # enters the log later, shuffled into a batch of at least BATCH_SIZE (box.py).
+    voting_repo.count_ballot_channel(session, round_id, channel)
     cast_count = box.record_cast(session, round_id)
     audit.append(session, VOTER, VotingEvent.ballot_cast, f"round:{round_id}", {"ballots": cast_count})
     box.batch_if_due(session, round_id)
