@@ -56,6 +56,13 @@ class MESResult:
     skipped: int = 0  # add1: shares never counted because provably nothing changed there
 
 
+def project_dtype(n_projects: int):
+    """The narrowest integer type for project indices: numpy sorts 16-bit keys by radix, in linear time."""
+    import numpy as np
+
+    return np.uint16 if n_projects <= 1 << 16 else np.int64
+
+
 def _exact_rho(cost: Number, sup: list[tuple[int, int, Number]], b: list) -> Fraction:
     """Smallest rho with sum(w * min(b_g, rho * u)) >= cost; the caller checked affordability."""
     rich = sup
@@ -93,7 +100,7 @@ class Supporters:
         self.sat = sat
         groups = t.groups
         g_all = np.array(t.entry_group, dtype=np.int64)
-        p_all = np.array(t.entry_project, dtype=np.int64)
+        p_all = np.array(t.entry_project, dtype=project_dtype(len(t.names)))
         pts_exact = t.entry_points
         if t.kind == "approval":
             keep = None
@@ -108,7 +115,7 @@ class Supporters:
         positions = np.arange(len(p_all), dtype=np.int64)
         if keep is not None and not self.all_positive:
             g_all, p_all, positions, pts_f = g_all[keep], p_all[keep], positions[keep], pts_f[keep]
-        order = np.argsort(p_all, kind="stable")
+        order = np.argsort(p_all, kind="stable")  # a radix sort for 16-bit ids: linear, not n log n
         self.g = g_all[order]
         self.pos = positions[order]
         self.pts_f = None if keep is None else pts_f[order]
