@@ -252,7 +252,10 @@ class FastMES:
             self.wu[p] = w * u
             self.wu_total[p] = float(self.wu[p].sum())
             self.costf[p] = float(t.costs[p])
+        self.umax = {p: float(self.u[p].max()) for p in cands}
+        self.lo0 = {p: float(Fraction(t.costs[p], total_sat[p])) * (1 - 1e-12) for p in cands}
         self.exact_rounds = 0
+        self.broke_settled = 0  # close calls settled without rebuilding budgets, thanks to broke voters
         self._ballot_u: list[list[tuple[int, Number]]] | None = None
 
     @property
@@ -279,7 +282,12 @@ class FastMES:
         bf = np.full(self.G, float(share))
         share = Fraction(share)
         # stored lower bounds of rho (rho only grows as budgets shrink)
-        lo = {p: float(Fraction(costs[p], self.total_sat[p])) * (1 - 1e-12) for p in self.cands}
+        lo = dict(self.lo0)
+        # Groups whose exact budget is exactly 0: they were capped (paid everything they had) when a
+        # project was funded. err bounds how far any float budget is from the exact one.
+        zero = np.zeros(self.G, dtype=bool)
+        err = 0.0
+        tiny = 4.5e-16 * float(share)
         remaining = set(self.cands)
         sel: list[int] = []
         rounds = 0
@@ -361,10 +369,13 @@ class FastMES:
             near = [p for p, (_, p_lo, _) in fresh.items() if p_lo <= best_hi]
             if len(near) == 1 and not uncertain:
                 p = near[0]
-                rho = fresh[p][0]
+                rho, p_lo, p_hi = fresh[p]
                 idx = self.idx[p]
                 bb = bf[idx]
-                bf[idx] = np.maximum(bb - rho * self.u[p], 0.0)
+                u = self.u[p]
+                zero[idx[bb + err < p_lo * u]] = True  # certainly capped: they pay all they have
+                bf[idx] = np.maximum(bb - rho * u, 0.0)
+                err += (p_hi - p_lo) * self.umax[p] + tiny
                 pos[p] = len(sel)
                 sel.append(p)
                 remaining.discard(p)
@@ -382,6 +393,12 @@ class FastMES:
                 if p in clean:
                     settled[p] = Fraction(costs[p], self.total_sat[p])
                     continue
+                if p in fresh:
+                    paying = self.paying_all_but_broke(p, bf, zero, err, fresh[p][2])
+                    if paying is not None:
+                        settled[p] = Fraction(costs[p]) / paying
+                        self.broke_settled += 1
+                        continue
                 b = {g: budget_before(g, r) for g, _, _ in sup}
                 if sum(w * b[g] for g, w, _ in sup) < costs[p]:
                     remaining.discard(p)
@@ -412,11 +429,37 @@ class FastMES:
                 b = before[p]
                 for g, _, u in self.sup.exact(p):
                     pay = best * u
-                    bf[g] = float(b[g] - pay) if b[g] > pay else 0.0
-            else:  # clean: every supporter pays rho * u and keeps a clear positive remainder
+                    if b[g] > pay:
+                        bf[g] = float(b[g] - pay)
+                    else:
+                        bf[g] = 0.0
+                        zero[g] = True
+            else:  # every supporter with money left pays rho * u and keeps a clear positive remainder
                 idx = self.idx[p]
                 bf[idx] = np.maximum(bf[idx] - float(best) * self.u[p], 0.0)
+                err += tiny + float(best) * self.umax[p] * 2.3e-16
         return self.start + sel, bf.tolist()
+
+    def paying_all_but_broke(self, p: int, bf, zero, err: float, rho_hi: float) -> Number | None:
+        """Exact total satisfaction of p's supporters who have money left, if they all pay in full.
+
+        Supporters known to have exactly nothing left pay nothing. If every other supporter has a
+        budget clearly above ``rho_hi * u`` (``rho_hi`` bounds p's exact rho from above, ``err`` the
+        float budgets' error), they all pay ``rho * u``, so the exact rho is ``cost / that total``, with
+        no need to rebuild anyone's exact budget. None when that cannot be shown.
+        """
+        idx = self.idx[p]
+        broke = zero[idx]
+        if broke.all():
+            return None
+        paying = ~broke
+        u = self.u[p][paying]
+        if float(((bf[idx][paying] - err) / u).min()) <= rho_hi:
+            return None
+        if self.t.kind == "approval":
+            each = self.t.costs[p] if self.sup.sat == "cost" else 1
+            return each * int(self.w[p][paying].sum())
+        return sum(w * u for (_, w, u), pay in zip(self.sup.exact(p), paying.tolist(), strict=True) if pay)
 
 
 def same_for_all_shares_between(low: list, high: list) -> bool:
