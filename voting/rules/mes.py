@@ -318,8 +318,7 @@ class FastMES:
             best_hi = float("inf")
             fresh: dict[int, tuple[float, float, float]] = {}
             uncertain: list[int] = []
-            clean: set[int] = set()
-            for p in sorted(remaining, key=lambda q: (lo[q], q)):
+            for _, p in sorted((lo[q], q) for q in remaining):
                 if lo[p] > best_hi:
                     break
                 idx = self.idx[p]
@@ -358,8 +357,6 @@ class FastMES:
                     continue
                 rel = 1000 * eps * (len(idx) + 1) * (cost + capped_sum + avail) / (cost - capped_sum) + 1e-10
                 p_lo, p_hi = rho * (1 - rel), rho * (1 + rel)
-                if ncap == 0 and float(r.min()) > p_hi * (1 + 1e-9):
-                    clean.add(p)  # nobody is near their limit: exactly rho = cost / total satisfaction
                 lo[p] = max(lo[p], p_lo)
                 fresh[p] = (rho, p_lo, p_hi)
                 if p_hi < best_hi:
@@ -390,14 +387,10 @@ class FastMES:
             before: dict[int, dict] = {}
             for p in near + uncertain:
                 sup = self.sup.exact(p)
-                if p in clean:
-                    settled[p] = Fraction(costs[p], self.total_sat[p])
-                    continue
                 if p in fresh:
                     paying = self.paying_all_but_broke(p, bf, zero, err, fresh[p][2])
                     if paying is not None:
                         settled[p] = Fraction(costs[p]) / paying
-                        self.broke_settled += 1
                         continue
                 b = {g: budget_before(g, r) for g, _, _ in sup}
                 if sum(w * b[g] for g, w, _ in sup) < costs[p]:
@@ -434,7 +427,7 @@ class FastMES:
                     else:
                         bf[g] = 0.0
                         zero[g] = True
-            else:  # every supporter with money left pays rho * u and keeps a clear positive remainder
+            else:  # every supporter with money left pays rho * u and keeps a clear remainder
                 idx = self.idx[p]
                 bf[idx] = np.maximum(bf[idx] - float(best) * self.u[p], 0.0)
                 err += tiny + float(best) * self.umax[p] * 2.3e-16
@@ -450,12 +443,18 @@ class FastMES:
         """
         idx = self.idx[p]
         broke = zero[idx]
+        if not broke.any():
+            # nobody is near their limit: exactly rho = cost / total satisfaction
+            if float(((bf[idx] - err) / self.u[p]).min()) <= rho_hi:
+                return None
+            return self.total_sat[p]
         if broke.all():
             return None
         paying = ~broke
         u = self.u[p][paying]
         if float(((bf[idx][paying] - err) / u).min()) <= rho_hi:
             return None
+        self.broke_settled += 1
         if self.t.kind == "approval":
             each = self.t.costs[p] if self.sup.sat == "cost" else 1
             return each * int(self.w[p][paying].sum())
