@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
             note = ""
             theirs = None
             pabu_time = None
+            pabu_cpu = None
             if record and record["status"] == "ok" and record["wall_s"] > args.pabutools_timeout:
                 note = f"recorded (pabutools took {record['wall_s']:.0f}s > timeout)"
             elif record and record["status"] == "timeout" and record["wall_s"] > args.pabutools_timeout:
@@ -187,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 signal.setitimer(signal.ITIMER_REAL, args.pabutools_timeout)
                 try:
-                    theirs, pabu_time = timed(
+                    theirs, pabu_time, pabu_cpu = timed_cpu(
                         pabutools_run,
                         p_instance,
                         p_profile,
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                         kwargs.get("satisfaction", "cost"),
                         kwargs.get("completion", False),
                     )
-                    note = "live"
+                    note = f"live; CPU ratio {pabu_cpu / ours_cpu:.0f}x ({pabu_cpu:.2f}s / {ours_cpu:.3f}s)"
                 except PabutoolsTimeout:
                     note = f"live run stopped at the {args.pabutools_timeout:.0f}s timeout"
                     pabu_time = args.pabutools_timeout
