@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
                         kwargs.get("satisfaction", "cost"),
                         kwargs.get("completion", False),
                     )
-                    note = f"live; CPU ratio {pabu_cpu / ours_cpu:.0f}x ({pabu_cpu:.2f}s / {ours_cpu:.3f}s)"
+                    note = f"live; CPU ratio {pabu_cpu / max(ours_cpu, 1e-6):.0f}x ({pabu_cpu:.2f}s / {ours_cpu:.3f}s)"
                 except PabutoolsTimeout:
                     note = f"live run stopped at the {args.pabutools_timeout:.0f}s timeout"
                     pabu_time = args.pabutools_timeout
