@@ -141,6 +141,45 @@ class TestFloatsNeverDecideACloseCall:
             assert FastMES(t, sup, start, cands, total).run(share)[0] == exact
 
 
+@st.composite
+def tie_prone_elections(draw):
+    """Many voters, few costs and overlapping ballots: equal rhos are common, and many voters run out."""
+    n_projects = draw(st.integers(3, 7))
+    projects = {str(i): draw(st.sampled_from([60, 90, 120, 180])) for i in range(n_projects)}
+    shapes = draw(st.lists(st.sets(st.sampled_from(sorted(projects)), min_size=1, max_size=3), min_size=2, max_size=6))
+    ballots = [shape for shape in shapes for _ in range(draw(st.integers(1, 30)))]
+    budget = draw(st.integers(100, 600))
+    return Election(budget=budget, projects=projects, kind="approval", ballots=ballots)
+
+
+class TestVotersWhoRanOutDoNotBlurACloseCall:
+    """A close call between projects whose only capped supporters have nothing left is settled from
+    the supporters who still pay, without rebuilding exact budgets; the outcome is the exact one."""
+
+    @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(tie_prone_elections(), st.sampled_from(["cost", "cardinality"]), st.integers(0, 30))
+    def test_the_fast_engine_equals_the_exact_engine(self, election, sat, extra_share):
+        t = tally(election)
+        sup, start, cands, total = _prepare(t, sat, [])
+        share = Fraction(t.budget, t.num_voters) + extra_share
+        exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
+        assert FastMES(t, sup, start, cands, total).run(share)[0] == exact
+
+    def test_a_large_tied_election_uses_the_shortcut_and_stays_exact(self):
+        rnd = random.Random(3)
+        projects = {str(i): rnd.choice([100, 200, 300]) for i in range(30)}
+        shapes = [set(rnd.sample(sorted(projects), rnd.randint(1, 3))) for _ in range(40)]
+        ballots = [shape for shape in shapes for _ in range(rnd.choice([5, 10, 20]))]
+        t = tally(Election(budget=1500, projects=projects, kind="approval", ballots=ballots))
+        sup, start, cands, total = _prepare(t, "cost", [])
+        engine = FastMES(t, sup, start, cands, total)
+        for extra in range(0, 12):
+            share = Fraction(1500, t.num_voters) + extra
+            exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
+            assert engine.run(share)[0] == exact
+        assert engine.broke_settled > 0
+
+
 class TestExplanations:
     def election(self, **kw):
         defaults = dict(

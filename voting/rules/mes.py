@@ -27,9 +27,23 @@ support. Two implementations share that model:
   the exact budgets of the candidates' supporters are rebuilt from the formula above, computing the
   exact ``rho`` of earlier funded projects on demand (memoised). When the float computation shows that
   no supporter of a tied candidate is anywhere near their limit, its exact ``rho`` is simply
-  ``cost / total satisfaction`` and no budgets are needed. A float therefore never decides a close
-  call; it only decides rounds whose winner is clear by a margin many orders of magnitude above the
-  rounding error.
+  ``cost / total satisfaction`` and no budgets are needed. The same holds when the only supporters
+  near their limit are known to have exactly nothing left (they paid all they had for an earlier
+  winner): rho is then ``cost / satisfaction of those who still pay``. The engine bounds how far any
+  float budget can be from the exact one and only uses these shortcuts outside that bound. A float
+  therefore never decides a close call; it only decides rounds whose winner is clear by a margin many
+  orders of magnitude above the rounding error.
+
+Why add1 still steps
+--------------------
+Inside a stretch of shares where the winners and the set of supporters who pay all they have stay
+the same, every budget and every rho is affine in the share, so the outcome could only change at the
+ends of such stretches. On the hard real files those ends are denser than the +1 steps
+(``bench/mes_breakpoints.py``): Toulouse 2022 changes its sequence of winners at 663 of 1,618 steps
+and which supporters pay all they have at 1,162; Ursynów 2019 at 62 and 109 of 110 steps; Ochota
+2020 at 48 and 286 of 287. Only the funded set, which the stopping rule reads, changes rarely (55, 25
+and 18 times), and it is the result of a whole run. Jumping to the next breakpoint therefore cannot skip much; each step is a full (fast)
+run, and the galloping above skips the stretches that do repeat.
 """
 
 from __future__ import annotations
@@ -54,6 +68,13 @@ class MESResult:
     rounds: int = 0  # add1: how many MES runs
     exact_rounds: int = 0  # rounds settled in exact arithmetic
     skipped: int = 0  # add1: shares never counted because provably nothing changed there
+
+
+def project_dtype(n_projects: int):
+    """The narrowest integer type for project indices: numpy sorts 16-bit keys by radix, in linear time."""
+    import numpy as np
+
+    return np.uint16 if n_projects <= 1 << 16 else np.int64
 
 
 def _exact_rho(cost: Number, sup: list[tuple[int, int, Number]], b: list) -> Fraction:
@@ -93,7 +114,7 @@ class Supporters:
         self.sat = sat
         groups = t.groups
         g_all = np.array(t.entry_group, dtype=np.int64)
-        p_all = np.array(t.entry_project, dtype=np.int64)
+        p_all = np.array(t.entry_project, dtype=project_dtype(len(t.names)))
         pts_exact = t.entry_points
         if t.kind == "approval":
             keep = None
@@ -108,7 +129,7 @@ class Supporters:
         positions = np.arange(len(p_all), dtype=np.int64)
         if keep is not None and not self.all_positive:
             g_all, p_all, positions, pts_f = g_all[keep], p_all[keep], positions[keep], pts_f[keep]
-        order = np.argsort(p_all, kind="stable")
+        order = np.argsort(p_all, kind="stable")  # a radix sort for 16-bit ids: linear, not n log n
         self.g = g_all[order]
         self.pos = positions[order]
         self.pts_f = None if keep is None else pts_f[order]
@@ -245,7 +266,10 @@ class FastMES:
             self.wu[p] = w * u
             self.wu_total[p] = float(self.wu[p].sum())
             self.costf[p] = float(t.costs[p])
+        self.umax = {p: float(self.u[p].max()) for p in cands}
+        self.lo0 = {p: float(Fraction(t.costs[p], total_sat[p])) * (1 - 1e-12) for p in cands}
         self.exact_rounds = 0
+        self.broke_settled = 0  # close calls settled without rebuilding budgets, thanks to broke voters
         self._ballot_u: list[list[tuple[int, Number]]] | None = None
 
     @property
@@ -272,7 +296,12 @@ class FastMES:
         bf = np.full(self.G, float(share))
         share = Fraction(share)
         # stored lower bounds of rho (rho only grows as budgets shrink)
-        lo = {p: float(Fraction(costs[p], self.total_sat[p])) * (1 - 1e-12) for p in self.cands}
+        lo = dict(self.lo0)
+        # Groups whose exact budget is exactly 0: they were capped (paid everything they had) when a
+        # project was funded. err bounds how far any float budget is from the exact one.
+        zero = np.zeros(self.G, dtype=bool)
+        err = 0.0
+        tiny = 4.5e-16 * float(share)
         remaining = set(self.cands)
         sel: list[int] = []
         rounds = 0
@@ -303,8 +332,7 @@ class FastMES:
             best_hi = float("inf")
             fresh: dict[int, tuple[float, float, float]] = {}
             uncertain: list[int] = []
-            clean: set[int] = set()
-            for p in sorted(remaining, key=lambda q: (lo[q], q)):
+            for _, p in sorted((lo[q], q) for q in remaining):
                 if lo[p] > best_hi:
                     break
                 idx = self.idx[p]
@@ -343,8 +371,6 @@ class FastMES:
                     continue
                 rel = 1000 * eps * (len(idx) + 1) * (cost + capped_sum + avail) / (cost - capped_sum) + 1e-10
                 p_lo, p_hi = rho * (1 - rel), rho * (1 + rel)
-                if ncap == 0 and float(r.min()) > p_hi * (1 + 1e-9):
-                    clean.add(p)  # nobody is near their limit: exactly rho = cost / total satisfaction
                 lo[p] = max(lo[p], p_lo)
                 fresh[p] = (rho, p_lo, p_hi)
                 if p_hi < best_hi:
@@ -354,10 +380,13 @@ class FastMES:
             near = [p for p, (_, p_lo, _) in fresh.items() if p_lo <= best_hi]
             if len(near) == 1 and not uncertain:
                 p = near[0]
-                rho = fresh[p][0]
+                rho, p_lo, p_hi = fresh[p]
                 idx = self.idx[p]
                 bb = bf[idx]
-                bf[idx] = np.maximum(bb - rho * self.u[p], 0.0)
+                u = self.u[p]
+                zero[idx[bb + err < p_lo * u]] = True  # certainly capped: they pay all they have
+                bf[idx] = np.maximum(bb - rho * u, 0.0)
+                err += (p_hi - p_lo) * self.umax[p] + tiny
                 pos[p] = len(sel)
                 sel.append(p)
                 remaining.discard(p)
@@ -372,9 +401,11 @@ class FastMES:
             before: dict[int, dict] = {}
             for p in near + uncertain:
                 sup = self.sup.exact(p)
-                if p in clean:
-                    settled[p] = Fraction(costs[p], self.total_sat[p])
-                    continue
+                if p in fresh:
+                    paying = self.paying_all_but_broke(p, bf, zero, err, fresh[p][2])
+                    if paying is not None:
+                        settled[p] = Fraction(costs[p]) / paying
+                        continue
                 b = {g: budget_before(g, r) for g, _, _ in sup}
                 if sum(w * b[g] for g, w, _ in sup) < costs[p]:
                     remaining.discard(p)
@@ -405,11 +436,43 @@ class FastMES:
                 b = before[p]
                 for g, _, u in self.sup.exact(p):
                     pay = best * u
-                    bf[g] = float(b[g] - pay) if b[g] > pay else 0.0
-            else:  # clean: every supporter pays rho * u and keeps a clear positive remainder
+                    if b[g] > pay:
+                        bf[g] = float(b[g] - pay)
+                    else:
+                        bf[g] = 0.0
+                        zero[g] = True
+            else:  # every supporter with money left pays rho * u and keeps a clear remainder
                 idx = self.idx[p]
                 bf[idx] = np.maximum(bf[idx] - float(best) * self.u[p], 0.0)
+                err += tiny + float(best) * self.umax[p] * 2.3e-16
         return self.start + sel, bf.tolist()
+
+    def paying_all_but_broke(self, p: int, bf, zero, err: float, rho_hi: float) -> Number | None:
+        """Exact total satisfaction of p's supporters who have money left, if they all pay in full.
+
+        Supporters known to have exactly nothing left pay nothing. If every other supporter has a
+        budget clearly above ``rho_hi * u`` (``rho_hi`` bounds p's exact rho from above, ``err`` the
+        float budgets' error), they all pay ``rho * u``, so the exact rho is ``cost / that total``, with
+        no need to rebuild anyone's exact budget. None when that cannot be shown.
+        """
+        idx = self.idx[p]
+        broke = zero[idx]
+        if not broke.any():
+            # nobody is near their limit: exactly rho = cost / total satisfaction
+            if float(((bf[idx] - err) / self.u[p]).min()) <= rho_hi:
+                return None
+            return self.total_sat[p]
+        if broke.all():
+            return None
+        paying = ~broke
+        u = self.u[p][paying]
+        if float(((bf[idx][paying] - err) / u).min()) <= rho_hi:
+            return None
+        self.broke_settled += 1
+        if self.t.kind == "approval":
+            each = self.t.costs[p] if self.sup.sat == "cost" else 1
+            return each * int(self.w[p][paying].sum())
+        return sum(w * u for (_, w, u), pay in zip(self.sup.exact(p), paying.tolist(), strict=True) if pay)
 
 
 def same_for_all_shares_between(low: list, high: list) -> bool:

@@ -22,6 +22,7 @@ from math import inf
 import numpy as np
 
 from voting.rules.election import Tally
+from voting.rules.mes import project_dtype
 from voting.rules.outcome import money, too_expensive
 
 
@@ -49,10 +50,10 @@ def sequential_phragmen(t: Tally, currency: str = "") -> tuple[list[int], dict[i
     # group -> projects (CSR) and project -> supporting groups, as numpy arrays
     lengths = np.array([len(items) for _, items in t.groups], dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(lengths)))
-    entry_project = np.array(t.entry_project, dtype=np.int64)
+    entry_project = np.array(t.entry_project, dtype=project_dtype(n))
     entry_group = np.array(t.entry_group, dtype=np.int64)
     weights = np.array([w for w, _ in t.groups], dtype=np.int64)
-    order = np.argsort(entry_project, kind="stable")
+    order = np.argsort(entry_project, kind="stable")  # radix sort on 16-bit ids
     by_project = entry_group[order]
     bounds = np.searchsorted(entry_project[order], np.arange(n + 1))
     selected: list[int] = []
@@ -109,7 +110,7 @@ def sequential_phragmen(t: Tally, currency: str = "") -> tuple[list[int], dict[i
         total = int(lens.sum())
         offsets = np.repeat(starts[groups] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
         entries = offsets + np.arange(total)
-        projects = entry_project[entries]
+        projects = entry_project[entries].astype(np.int64)
         keys = projects * (n_ids) + np.repeat(old_ids, lens)
         moved = np.bincount(keys, weights=np.repeat(weights[groups], lens).astype(np.float64))
         uniq = np.flatnonzero(moved)
