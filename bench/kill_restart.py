@@ -168,15 +168,18 @@ def run(database_url: str, round_id: int, voters: list[Voter], *, cycles: int, p
 
     db = Database(database_url)
     with db.session() as session:
-        box = [b.tracking_code for b in voting_repo.ballots_of(session, round_id)]
+        # Receipts and ballots sit apart (nothing joins them); every acknowledged tracking code must
+        # have its receipt, and there must be exactly one ballot per receipt.
+        box = [r.tracking_code for r in voting_repo.receipts_of(session, round_id)]
+        ballots = len(voting_repo.ballots_of(session, round_id))
     db.dispose()
     acknowledged = {code for v in voters for code in v.receipts}
     verify = subprocess.run([sys.executable, "main.py", "audit", "verify", "--database-url", database_url],
                             cwd=ROOT, capture_output=True, text=True, env=os.environ.copy())
     return Report(cycles=cycles, voters=len(voters), acknowledged=len(acknowledged),
-                  acknowledged_between_kills=between_kills, ballots_in_box=len(box),
+                  acknowledged_between_kills=between_kills, ballots_in_box=ballots,
                   lost=len(acknowledged - set(box)),
-                  duplicated=(len(box) - len(set(box))) + max(0, len(box) - len(voters))
+                  duplicated=(len(box) - len(set(box))) + abs(ballots - len(box)) + max(0, len(box) - len(voters))
                   + sum(1 for v in voters if len(v.receipts) > 1),
                   retries=retries, audit_verify=(verify.stdout or verify.stderr).strip(),
                   seconds=round(time.monotonic() - started, 1))

@@ -205,6 +205,8 @@ class Round(SQLModel, table=True):
     @property
     def is_closing(self) -> bool:
         return self.vote_status == VoteStatus.open and self.closing_deadline is not None
+
+    @property
     def public_stage(self) -> str:
         """Where the round is, in the words residents use (the arc's names stay on staff pages)."""
         if self.phase == Phase.empower and self.vote_status in PUBLIC_VOTE_WORDS:

@@ -63,15 +63,19 @@
     }
     var picked = all.filter(function (e) { return e.checked; });
     var sum = picked.reduce(function (acc, e) { return acc + Number(e.getAttribute("data-cost")); }, 0);
-    var budget = Number(document.getElementById("total").getAttribute("data-budget"));
-    return picked.length + " picked: " + pounds.format(sum) + " of " + pounds.format(budget) +
-      (sum > budget ? " (over budget: untick something)" : "");
+    // Read from the form, not from the text this function rewrites.
+    var budget = Number(form.getAttribute("data-budget"));
+    var most = whole(form.getAttribute("data-max-picks") || "");
+    var text = picked.length + " picked: " + pounds.format(sum) + " of " + pounds.format(budget);
+    if (sum > budget) { return text + " (over budget: untick something)"; }
+    if (most !== null && picked.length > most) { return text + " (too many: at most " + most + ")"; }
+    return text;
   }
 
   function update() {
     var text = describe();
     if (progress.textContent !== text) { progress.textContent = text; }
-    progress.classList.toggle("over", / too many| over budget/.test(text));
+    progress.classList.toggle("over", /too many|over budget/.test(text));
   }
 
   restore();

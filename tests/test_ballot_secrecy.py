@@ -155,7 +155,8 @@ class TestAPBDayOfTwoHundredCannotBeOrderedByTime:
         for n in range(self.VOTERS):
             with db.session(write=True) as session:
                 issued = register.issue_pass(session, CLI_ACTOR, round_id=day.round_id, name=f"Resident {n}",
-                                             postcode="SK10 1EA")
+                                             # two hundred neighbours at one postcode, each a different person
+                                             postcode="SK10 1EA", different_person=True)
             choices = combos[(n * 7) % len(combos)]  # distinct, so the test can tell every ballot apart
             tracking.append(cast(db, day.round_id, issued.code, BallotChoices(scores=choices)))
             cast_order.append(canonical_json({"scores": {str(k): v for k, v in sorted(choices.items())}}))

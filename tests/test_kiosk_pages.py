@@ -4,6 +4,7 @@ kind with its messages, the receipt on a resident's own phone, and wrong pass co
 import re
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from core.audit import AuditEvent
@@ -192,6 +193,19 @@ class TestWrongPassCodes:
         assert "ask a steward at the desk to unlock voting point" in paused.text
         assert even_a_good_code.status_code == 429
         assert even_a_good_code.headers["retry-after"]
+
+    def test_one_tablet_paused_leaves_the_other_tablets_in_the_hall_voting(self, app, client, db):
+        # Every tablet in a hall can reach the server from one public address.
+        day = a_pb_day(db)
+        [code] = passes_for(db, day.round_id)
+        for n in range(kiosk_lock.FREE_WRONG_CODES + 1):
+            self.guess(client, n)
+
+        with TestClient(app) as other_tablet:
+            started = start(other_tablet, code)
+
+        assert self.guess(client, 98).status_code == 429
+        assert started.status_code == 200
 
     def test_the_pause_grows_with_each_wrong_code(self, client, db):
         a_pb_day(db)

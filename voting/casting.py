@@ -2,9 +2,11 @@
 
 from core.database import Database
 from governance import repository as governance_repo
+from governance.models import VoteStatus
 from proposals import repository as proposals_repo
 from voting import ballots, register, service
 from voting.ballots import BallotChoices
+from voting.errors import VoteNotOpen
 from voting.models import Channel
 
 
@@ -19,6 +21,9 @@ def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: 
         if round_id is None:
             round_id = register.find_pass(session, code).round_id
         voting_round = governance_repo.get_round(session, round_id)
+        # A closed vote says so (409) before anything is said about the ballot itself.
+        if voting_round.vote_status != VoteStatus.open:
+            raise VoteNotOpen("Voting is not open for this round.")
         ballots.validate(voting_round, proposals_repo.on_ballot(session, round_id), choices)
     try:
         with db.session(write=True) as session:

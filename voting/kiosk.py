@@ -267,21 +267,32 @@ def kiosk_review_page(request: Request, db: DatabaseDep):
 def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()] = "",
                   choices_json: Annotated[str, Form()] = "{}", idempotency_key: Annotated[str, Form()] = "",
                   device: Annotated[str, Form()] = "kiosk"):
-    # Stateless on purpose: a ballot kept on the tablet through a Wi-Fi drop is resent as it was,
-    # even after the session has moved on.
+    # What the resident reviewed is in the session: that, not the form, is what gets cast, so
+    # nothing on the tablet can change a ballot between Review and Confirm. Without a session (a
+    # ballot kept on the tablet through a Wi-Fi drop and resent after it moved on) the form's copy
+    # is used, under the same idempotency key.
+    state = request.session.get(STATE)
+    if isinstance(state, dict) and state.get("content") and state.get("code") == normalise_code(code):
+        content, own = state["content"], bool(state.get("own"))
+        idempotency_key = idempotency_key or state.get("key", "")
+    else:
+        try:
+            content, own = json.loads(choices_json), device == "own"
+        except ValueError:
+            return _kiosk_entry(request, InvalidInput(DAMAGED), code)
     try:
-        choices = ballots.choices_from_content(json.loads(choices_json))
+        choices = ballots.choices_from_content(content)
     except (ValueError, KeyError, TypeError, AttributeError):
         return _kiosk_entry(request, InvalidInput(DAMAGED), code)
     try:
         with counting_wrong_codes(db, request, code):
             receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
                                                idempotency_key=idempotency_key,
-                                               channel=Channel.phone if device == "own" else Channel.kiosk)
+                                               channel=Channel.phone if own else Channel.kiosk)
     except PlatformError as problem:
         return _kiosk_entry(request, problem, code)
     request.session.pop(STATE, None)
     with db.session() as session:
         voting_round = governance_repo.get_round(session, receipt.round_id)
     return _page(request, "voting/receipt.html", {"round": voting_round, "receipt": receipt,
-                                                  "own_device": device == "own"})
+                                                  "own_device": own})

@@ -4,9 +4,10 @@ clear the pause from the desk.
 A pass code has 40 bits of chance in it, but a script could still try codes all afternoon. Each
 client (a voting point, a phone, an API script) gets a few wrong codes free, since people mistype;
 after that each wrong code pauses it, twice as long as the time before. A quiet hour forgets it all.
-A client is known only by a keyed hash of its address; a steward sees a short reference that the
-paused voting point shows on its screen."""
+A tablet is known only by a keyed hash of a random id in its session (its address counts too, with
+more slack); a steward sees a short reference that the paused voting point shows on its screen."""
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,8 +49,27 @@ class TooManyWrongCodes(PlatformError):
         self.retry_after = retry_after
 
 
-def client_ref(request: Request) -> str:
+# Many tablets and phones in a hall can share one public address, so a tablet is known by a
+# random device id in its own session cookie, and one person's typing pauses only their tablet.
+# The address still counts, with far more slack, so a script that throws its cookie away after
+# each guess is paused too; API clients keep no cookie and are known by their address alone.
+FREE_WRONG_CODES_PER_ADDRESS = 50
+DEVICE = "voting_point"
+
+
+def address_ref(request: Request) -> str:
     return keyed_hash(f"voting-point|{request.client.host if request.client else 'unknown'}")
+
+
+def client_refs(request: Request) -> dict[str, int]:
+    """The keys a wrong code counts against, each with the wrong codes it may have free."""
+    if request.url.path.startswith("/api/"):
+        return {address_ref(request): FREE_WRONG_CODES}
+    device = request.session.get(DEVICE)
+    if not isinstance(device, str) or len(device) != 32:
+        device = request.session[DEVICE] = secrets.token_hex(16)
+    return {keyed_hash(f"voting-point-device|{device}"): FREE_WRONG_CODES,
+            address_ref(request): FREE_WRONG_CODES_PER_ADDRESS}
 
 
 def short_ref(ref: str) -> str:
@@ -82,7 +102,7 @@ def ensure_not_paused(session: Session, ref: str) -> None:
         raise _refusal(ref, _aware(lock.locked_until), now)
 
 
-def record_wrong_code(session: Session, ref: str) -> TooManyWrongCodes | None:
+def record_wrong_code(session: Session, ref: str, free: int = FREE_WRONG_CODES) -> TooManyWrongCodes | None:
     """Count one wrong code; the refusal to give if this one starts a pause. Needs a write session."""
     now = utcnow()
     lock = session.exec(select(KioskLock).where(KioskLock.client_ref == ref).with_for_update()).first()
@@ -98,7 +118,7 @@ def record_wrong_code(session: Session, ref: str) -> TooManyWrongCodes | None:
     lock.wrong_codes += 1
     lock.last_wrong_at = now
     session.add(lock)
-    over = lock.wrong_codes - FREE_WRONG_CODES
+    over = lock.wrong_codes - free
     if over <= 0:
         return None
     pause = min(FIRST_PAUSE * 2 ** (over - 1), LONGEST_PAUSE)
@@ -111,16 +131,18 @@ def record_wrong_code(session: Session, ref: str) -> TooManyWrongCodes | None:
 @contextmanager
 def counting_wrong_codes(db: Database, request: Request, code: str) -> Iterator[None]:
     """Around anything that checks a pass code: refuse a paused client, and count an unknown code."""
-    ref = client_ref(request)
+    refs = client_refs(request)
     with db.session() as session:
-        ensure_not_paused(session, ref)
+        for ref in refs:
+            ensure_not_paused(session, ref)
     try:
         yield
     except UnknownPass:
         if not normalise_code(code):  # nothing typed yet is not a guess
             raise
         with db.session(write=True) as session:
-            refusal = record_wrong_code(session, ref)
+            refusals = [record_wrong_code(session, ref, free) for ref, free in refs.items()]
+        refusal = next((r for r in refusals if r is not None), None)
         if refusal is not None:
             raise refusal from None
         raise

@@ -21,7 +21,8 @@ router = APIRouter()
 
 COALESCE_SECONDS = 0.15
 SCREEN_EVENTS = {VotingEvent.ballot_cast, VotingEvent.pass_issued, VotingEvent.passes_issued,
-                 VotingEvent.vote_opened, VotingEvent.vote_closed, VotingEvent.results_published}
+                 VotingEvent.vote_opened, VotingEvent.vote_closing, VotingEvent.vote_closed,
+                 VotingEvent.results_published}
 
 
 class ScreenHub:
