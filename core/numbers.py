@@ -27,6 +27,8 @@ def parse_whole(text: str, label: str, *, low: int = 0, high: int = MAX_BIG, exa
     """A whole number between `low` and `high`, or InvalidInput naming the field."""
     cleaned = text.strip()
     if not is_ascii_whole(cleaned, max_digits=len(str(high))):
+        if is_ascii_whole(cleaned, max_digits=len(cleaned) or 1):  # digits, just far too many of them
+            raise InvalidInput(f"{label} must be between {low:,} and {high:,}.", field=field)
         raise InvalidInput(f"{label} must be a whole number written with the digits 0 to 9 "
                            f"(for example {example}).", field=field)
     value = int(cleaned)

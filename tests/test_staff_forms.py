@@ -23,6 +23,15 @@ def add_proposal(client, token, round_id, **fields):
 
 
 class TestMistakesOnStaffFormsAreExplainedInPlace:
+    def test_a_cost_far_too_large_says_the_largest_allowed_not_that_it_is_no_number(self, client, db):
+        day = a_pb_day(db, open_vote=False)
+        token = sign_in(client, "officer")
+
+        page = add_proposal(client, token, day.round_id, title="Bench by the pond", cost="1" + "0" * 30)
+
+        assert page.status_code == 422
+        assert "must be between 0 and" in field_error(page.text, "cost")
+
     def test_a_bad_cost_keeps_what_was_typed_and_says_why_beside_the_cost(self, client, db):
         day = a_pb_day(db, open_vote=False)
         token = sign_in(client, "officer")
