@@ -79,6 +79,27 @@ class TestClosingWithAGracePeriod:
         assert receipt.status_code == 201
         assert round_of(db, day).is_closing
 
+    def test_the_big_screen_says_voting_is_closing(self, client, db):
+        day = a_pb_day(db)
+        [code] = passes_for(db, day.round_id)
+        start_ballot(client, code)
+        chair_closes(client, sign_in(client, "chair"), day)
+
+        screen = client.get(f"/screen/{day.round_id}")
+
+        assert "Voting is closing: ballots already started can still be finished" in screen.text
+        assert "Voting is open" not in screen.text
+
+    def test_after_the_close_a_bad_ballot_is_told_the_vote_is_closed_first(self, client, db):
+        day = a_pb_day(db)
+        [code] = passes_for(db, day.round_id)
+        chair_closes(client, sign_in(client, "chair"), day)  # nothing in progress: closes at once
+
+        late = client.post(f"/api/v1/rounds/{day.round_id}/ballots", json={"pass": code, "scores": {"999999": 4}})
+
+        assert late.status_code == 409
+        assert late.json()["detail"].startswith("Voting is not open")
+
     def test_no_new_ballot_can_start_during_the_grace_period(self, client, db):
         day = a_pb_day(db)
         started, fresh = passes_for(db, day.round_id, 2)

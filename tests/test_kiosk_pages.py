@@ -1,6 +1,7 @@
 """The kiosk through its pages, without JavaScript: nothing of one voter for the next, every ballot
 kind with its messages, the receipt on a resident's own phone, and wrong pass codes paused."""
 
+import json
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from sqlmodel import select
 from core.audit import AuditEvent
 from tests.builders import a_pb_day, csrf_from, passes_for, sign_in
 from voting import kiosk_lock
+from voting import repository as voting_repo
 
 
 def start(client, code: str):
@@ -173,6 +175,23 @@ class TestTheReceipt:
         assert "Your vote is in the ballot box" in receipt
         assert "data-receipt-seconds" not in receipt and 'http-equiv="refresh"' not in receipt
         assert "This page stays until you leave it." in receipt
+
+
+class TestConfirmCastsWhatWasReviewed:
+    def test_choices_changed_in_the_page_after_review_are_not_what_is_cast(self, client, db):
+        day = a_pb_day(db)
+        [code] = passes_for(db, day.round_id)
+        first, second = day.proposals[0].id, day.proposals[1].id
+        start(client, code)
+        review = client.post("/kiosk/review", data={"code": code, f"score-{first}": "2"})
+        form = confirm_form(review.text)
+        form["choices_json"] = json.dumps({"scores": {str(second): 5}})  # altered on the tablet
+
+        client.post("/kiosk/confirm", data=form)
+
+        with db.session() as session:
+            [ballot] = voting_repo.ballots_of(session, day.round_id)
+        assert json.loads(ballot.choices) == {"scores": {str(first): 2}}
 
 
 class TestWrongPassCodes:
