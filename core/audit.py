@@ -13,12 +13,14 @@ import contextlib
 import hashlib
 import json
 import os
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
@@ -53,6 +55,10 @@ class AuditHead(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     seq: int = 0
     hash: str = GENESIS_HASH
+
+
+_EVENT = AuditEvent.__table__
+_HEAD = AuditHead.__table__
 
 
 class AuditCheckpoint(SQLModel, table=True):
@@ -104,26 +110,55 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
+# Built once: every ballot runs these inside the write lock, and a statement object that is
+# reused keeps its compiled form.
+_READ_HEAD = sa.select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1).with_for_update()
+_MOVE_HEAD = _HEAD.update().where(_HEAD.c.id == 1).values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+_INSERT_EVENT = _EVENT.insert()
+_HELD_HEAD = "audit_head_held"
+
+
+def _locked_head(session: Session) -> tuple[int, str]:
+    """The head's (seq, hash), locked for this transaction. Read as a plain row, not an ORM
+    object, so a head that `append` has moved since is never served stale from the session.
+
+    Once locked it is remembered until the transaction ends: nobody else can move it meanwhile,
+    and `append` keeps the remembered value current."""
+    held = session.info.get(_HELD_HEAD)
+    if held is not None:
+        return held
+    row = session.execute(_READ_HEAD).one()
+    session.info[_HELD_HEAD] = (row.seq, row.hash)
+    return row.seq, row.hash
+
+
+@sa_event.listens_for(Session, "after_transaction_end")
+def _forget_held_head(session, _transaction) -> None:
+    # Any end, a savepoint's included: a rolled-back savepoint may have moved the head back.
+    session.info.pop(_HELD_HEAD, None)
+
+
 def lock_head(session: Session) -> None:
     """Take the log's lock early, for a transaction that must lock its own rows after it: every
     writer then takes the head first, and two writers can never wait on each other."""
-    session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
+    _locked_head(session)
 
 
 def append(session: Session, actor: Actor, action: str, subject: str, payload: dict[str, Any]) -> AuditEvent:
     """Append one entry in the caller's transaction; it is published on the bus after commit."""
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    seq = head.seq + 1
+    # Plain statements rather than the ORM's unit of work: every ballot appends, inside the write lock.
+    head_seq, head_hash = _locked_head(session)
+    seq = head_seq + 1
     at = now_utc()
     payload_text = canonical_json(payload)
-    digest = entry_hash(head.hash, seq=seq, at=at, actor_role=actor.role, actor_ref=actor.ref,
+    digest = entry_hash(head_hash, seq=seq, at=at, actor_role=actor.role, actor_ref=actor.ref,
                         action=str(action), subject=subject, payload=payload_text)
-    event = AuditEvent(seq=seq, at=at, actor_role=actor.role, actor_ref=actor.ref, action=str(action),
-                       subject=subject, payload=payload_text, prev_hash=head.hash, hash=digest)
-    head.seq, head.hash = seq, digest
-    session.add(event)
-    session.add(head)
-    session.flush()
+    row = {"seq": seq, "at": at, "actor_role": actor.role, "actor_ref": actor.ref, "action": str(action),
+           "subject": subject, "payload": payload_text, "prev_hash": head_hash, "hash": digest}
+    session.execute(_INSERT_EVENT, row)
+    session.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
+    session.info[_HELD_HEAD] = (seq, digest)
+    event = AuditEvent(**row)
     session.info.setdefault("events", []).append(
         DomainEvent(seq=seq, action=str(action), subject=subject, payload=payload))
     return event
@@ -245,15 +280,15 @@ def read_witness(path: Path | None = None) -> list[str] | None:
 
 def checkpoint(session: Session, reason: str) -> AuditCheckpoint:
     """Sign the current head. Call after the entry it vouches for was appended."""
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).one()
-    existing = session.get(AuditCheckpoint, head.seq)
+    head_seq, head_hash = _locked_head(session)
+    existing = session.get(AuditCheckpoint, head_seq)
     if existing is not None:  # checkpoints are append-only too: one per head
         return existing
     first = session.get(AuditEvent, 1)
     key = signing_key()
-    note = sign_note(note_body(log_origin(first.hash if first else GENESIS_HASH), head.seq, head.hash, reason), key)
-    signature = key.sign(checkpoint_message(head.seq, head.hash, reason))
-    row = AuditCheckpoint(seq=head.seq, hash=head.hash, reason=reason, signed_at=now_utc(),
+    note = sign_note(note_body(log_origin(first.hash if first else GENESIS_HASH), head_seq, head_hash, reason), key)
+    signature = key.sign(checkpoint_message(head_seq, head_hash, reason))
+    row = AuditCheckpoint(seq=head_seq, hash=head_hash, reason=reason, signed_at=now_utc(),
                           public_key=public_key_hex(key), signature=signature.hex(), note=note)
     session.add(row)
     session.flush()
@@ -275,11 +310,24 @@ def _drop_witness(session) -> None:
     session.info.pop("witness_notes", None)
 
 
+# The newest checkpoint this process has seen signed, per engine, so that every ballot need not
+# ask the log; a checkpoint it signs itself is seen by the next ballot, once committed.
+_latest_checkpoint_seen: "weakref.WeakKeyDictionary[Any, datetime]" = weakref.WeakKeyDictionary()
+
+
 def checkpoint_if_stale(session: Session, reason: str, max_age: timedelta = HOURLY) -> None:
     """While a vote is open the log is signed at least hourly, lazily on the next append."""
+    engine = session.get_bind()
+    now = datetime.now(UTC)
+    seen = _latest_checkpoint_seen.get(engine)
+    if seen is not None and seen >= now - max_age:
+        return
     latest = session.exec(select(AuditCheckpoint).order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
-    if latest is None or datetime.fromisoformat(latest.signed_at.replace("Z", "+00:00")) < datetime.now(UTC) - max_age:
+    signed = datetime.fromisoformat(latest.signed_at.replace("Z", "+00:00")) if latest is not None else None
+    if signed is None or signed < now - max_age:
         checkpoint(session, reason)
+        return
+    _latest_checkpoint_seen[engine] = signed
 
 
 def checkpoint_message(seq: int, digest: str, reason: str) -> bytes:

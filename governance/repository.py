@@ -13,10 +13,8 @@ MAX_ID = 2**31 - 1
 def get_round(session: Session, round_id: int, *, for_update: bool = False) -> Round:
     if not 1 <= round_id <= MAX_ID:
         raise NotFound(f"There is no round {round_id}.")
-    statement = select(Round).where(Round.id == round_id)
-    if for_update:
-        statement = statement.with_for_update()
-    found = session.exec(statement).first()
+    # A round this session already holds is not asked for again (its rows are this transaction's).
+    found = session.get(Round, round_id, with_for_update=for_update or None)
     if found is None:
         raise NotFound(f"There is no round {round_id}.")
     return found

@@ -87,6 +87,9 @@ def _reset_postgres(url: str) -> None:
         tables = [r[0] for r in conn.execute(sa.text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
         conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        # A test that played a database holder switched the append-only guards off; the next gets them back.
+        conn.execute(sa.text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
+        conn.execute(sa.text("ALTER TABLE audit_checkpoint ENABLE TRIGGER audit_checkpoint_append_only"))
         conn.execute(sa.text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64})
     engine.dispose()
 

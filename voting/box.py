@@ -52,24 +52,30 @@ def open_box(session: Session, round_id: int) -> None:
         session.flush()
 
 
-def record_cast(session: Session, round_id: int) -> int:
+@dataclass(frozen=True)
+class BoxCount:
+    cast: int     # ballots acknowledged, this one included
+    pending: int  # of those, not yet in a batch
+
+
+def record_cast(session: Session, round_id: int) -> BoxCount:
     """Count one more acknowledged ballot; the running count is all the log learns at casting."""
     audit.lock_head(session)  # the chair's close takes the head, then this row: same order here
+    counted = voting_repo.count_cast(session, round_id)
+    if counted is not None:
+        return BoxCount(*counted)
     state = voting_repo.box_state(session, round_id, for_update=True)
-    if state is None:  # a round opened before the box kept counts
-        state = BallotBoxState(round_id=round_id)
-    if state.sealed_seq is not None:  # the vote closed while this ballot waited for the lock
+    if state is not None:  # the vote closed while this ballot waited for the lock
         raise VoteNotOpen("Voting is not open for this round.")
-    state.cast += 1
-    state.pending += 1
-    session.add(state)
+    # A round opened before the box kept counts.
+    session.add(BallotBoxState(round_id=round_id, cast=1, pending=1))
     session.flush()
-    return state.cast
+    return BoxCount(cast=1, pending=1)
 
 
-def batch_if_due(session: Session, round_id: int) -> None:
-    state = voting_repo.box_state(session, round_id, for_update=True)
-    if state is not None and state.pending >= BATCH_TRIGGER:
+def batch_if_due(session: Session, round_id: int, pending: int) -> None:
+    if pending >= BATCH_TRIGGER:
+        state = voting_repo.box_state(session, round_id, for_update=True)
         _batch(session, state, BATCH_SIZE)
 
 

@@ -1,5 +1,10 @@
 """Casting a ballot as one committed unit of work, shared by the kiosk and the JSON API."""
 
+import weakref
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
 from core.database import Database
 from governance import repository as governance_repo
 from governance.models import VoteStatus
@@ -8,6 +13,28 @@ from voting import ballots, register, service
 from voting.ballots import BallotChoices
 from voting.errors import VoteNotOpen
 from voting.models import Channel
+
+
+@dataclass(frozen=True)
+class BallotProject:
+    """What checking a ballot needs of a proposal, kept apart from any session."""
+
+    id: int
+    title: str
+    cost: int
+
+
+# The ballot of each round whose vote is open, per database: it cannot change until the vote
+# closes, and every ballot is checked against it.
+_open_ballots: "weakref.WeakKeyDictionary[Database, dict[int, list[BallotProject]]]" = weakref.WeakKeyDictionary()
+
+
+def projects_on_ballot(db: Database, session: Session, round_id: int) -> list[BallotProject]:
+    """The proposals on an open round's ballot, asked of the database once per process."""
+    known = _open_ballots.setdefault(db, {})
+    if round_id not in known:
+        known[round_id] = [BallotProject(p.id, p.title, p.cost) for p in proposals_repo.on_ballot(session, round_id)]
+    return known[round_id]
 
 
 def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: BallotChoices,
@@ -24,11 +51,12 @@ def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: 
         # A closed vote says so (409) before anything is said about the ballot itself.
         if voting_round.vote_status != VoteStatus.open:
             raise VoteNotOpen("Voting is not open for this round.")
-        ballots.validate(voting_round, proposals_repo.on_ballot(session, round_id), choices)
+        content = ballots.validate(voting_round, projects_on_ballot(db, session, round_id), choices)
     try:
         with db.session(write=True) as session:
             return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,
-                                       idempotency_key=idempotency_key or None, channel=channel)
+                                       idempotency_key=idempotency_key or None, channel=channel,
+                                       content=content)
     except service.PassAlreadyUsed:
         if not idempotency_key:
             raise

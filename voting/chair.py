@@ -38,10 +38,12 @@ class FinishClosingsWhenDue:
 
     def __init__(self, app) -> None:
         self.app = app
+        self.watch = service.ClosingWatch()
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
-            await run_in_threadpool(service.finish_due_closings, scope["app"].state.db)
+        if (scope["type"] == "http" and not scope["path"].startswith("/static/")
+                and self.watch.may_have_due_closings()):
+            await run_in_threadpool(service.finish_due_closings, scope["app"].state.db, self.watch)
         await self.app(scope, receive, send)
 
 

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, text, update
+from sqlalchemy import bindparam, func, or_, text, update
 from sqlmodel import Session, col, select
 
 from voting.models import (
@@ -107,7 +107,45 @@ def ballots_in_batch(session: Session, round_id: int, batch: int) -> list[Ballot
 
 def box_state(session: Session, round_id: int, *, for_update: bool = False) -> BallotBoxState | None:
     query = select(BallotBoxState).where(BallotBoxState.round_id == round_id)
-    return session.exec(query.with_for_update() if for_update else query).first()
+    if for_update:  # read afresh: casting counts with plain UPDATEs the session does not see
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.exec(query).first()
+
+
+_BOX = BallotBoxState.__table__
+# Built once: every ballot runs these inside the write lock, and a reused statement keeps its
+# compiled form.
+_COUNT_CAST = (_BOX.update().where(_BOX.c.round_id == bindparam("box_round"), _BOX.c.sealed_seq.is_(None))
+               .values(cast=_BOX.c.cast + 1, pending=_BOX.c.pending + 1).returning(_BOX.c.cast, _BOX.c.pending))
+_SPEND_PASS = PassUse.__table__.insert()
+_INSERT_BALLOT = Ballot.__table__.insert()
+_INSERT_RECEIPT = BallotReceipt.__table__.insert()
+_INSERT_IDEMPOTENCY = IdempotencyRecord.__table__.insert()
+# One statement that both SQLite and PostgreSQL understand, so two first ballots arriving
+# together on one channel cannot both try to create the counter.
+_COUNT_CHANNEL = text(
+    "INSERT INTO voting_channel_count (round_id, channel, ballots) VALUES (:round_id, :channel, 1) "
+    "ON CONFLICT (round_id, channel) DO UPDATE SET ballots = voting_channel_count.ballots + 1")
+
+
+def count_cast(session: Session, round_id: int) -> tuple[int, int] | None:
+    """One more ballot in an unsealed box: its new (cast, pending), or None if the box is sealed
+    or has no counts yet. One statement, since every ballot does it inside the write lock."""
+    row = session.execute(_COUNT_CAST, {"box_round": round_id}).first()
+    return None if row is None else (row.cast, row.pending)
+
+
+def record_ballot(session: Session, *, pass_id: str, ballot: dict, receipt: dict,
+                  idempotency: dict | None) -> None:
+    """Spend the pass, then put the ballot and its receipt in the box, as plain INSERTs.
+
+    The pass goes first and alone: if another request spent it a moment ago, its primary key
+    refuses this one (IntegrityError) before anything else is written."""
+    session.execute(_SPEND_PASS, {"pass_id": pass_id})
+    session.execute(_INSERT_BALLOT, {"batch": None, **ballot})
+    session.execute(_INSERT_RECEIPT, {"batch": None, **receipt})
+    if idempotency is not None:
+        session.execute(_INSERT_IDEMPOTENCY, idempotency)
 
 
 def spent_passes(session: Session, round_id: int) -> int:
@@ -133,12 +171,7 @@ def passes_of(session: Session, round_id: int) -> list[VoterPass]:
 
 
 def count_ballot_channel(session: Session, round_id: int, channel: str) -> None:
-    # One statement that both SQLite and PostgreSQL understand, so two first ballots arriving
-    # together on one channel cannot both try to create the counter.
-    session.execute(text(
-        "INSERT INTO voting_channel_count (round_id, channel, ballots) VALUES (:round_id, :channel, 1) "
-        "ON CONFLICT (round_id, channel) DO UPDATE SET ballots = voting_channel_count.ballots + 1"),
-        {"round_id": round_id, "channel": channel})
+    session.execute(_COUNT_CHANNEL, {"round_id": round_id, "channel": str(channel)})
 
 
 def channel_counts(session: Session, round_id: int) -> dict[str, int]:

@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,7 +24,7 @@ from voting import repository as voting_repo
 from voting.ballots import BallotChoices
 from voting.errors import InvalidBallot, PassAlreadyUsed, UnknownPass, VoteNotOpen
 from voting.events import VotingEvent
-from voting.models import Ballot, BallotReceipt, Channel, IdempotencyRecord, PassUse, RoundResult
+from voting.models import Channel, RoundResult
 from voting.register import check_pass
 
 TRACKING_CODE_LENGTH = 10
@@ -52,8 +53,13 @@ def replay(session: Session, round_id: int, idempotency_key: str, fingerprint: s
 
 
 def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: BallotChoices,
-                idempotency_key: str | None = None, channel: Channel = Channel.online) -> Receipt:
-    """Record one ballot and its audit event; spend the pass. Needs a write session."""
+                idempotency_key: str | None = None, channel: Channel = Channel.online,
+                content: dict | None = None) -> Receipt:
+    """Record one ballot and its audit event; spend the pass. Needs a write session.
+
+    `content` is the ballot as `ballots.validate` gave it for this round, when the caller checked
+    it before taking the write lock (casting.py); without it the ballot is checked here. A round's
+    ballot cannot change while its vote is open, so the check holds."""
     voting_round = governance_repo.get_round(session, round_id)
     fingerprint = request_fingerprint(round_id, pass_code, choices)
     if idempotency_key:
@@ -65,29 +71,28 @@ def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: Bal
     pass_round, voter_pass = check_pass(session, pass_code)  # also: no new ballot while closing
     if pass_round.id != round_id:
         raise UnknownPass("This pass is for a different round.")
-    content = ballots.validate(voting_round, proposals_repo.on_ballot(session, round_id), choices)
-
-    session.add(PassUse(pass_id=voter_pass.id))
-    try:
-        session.flush()
-    except IntegrityError as exc:  # another request spent it a moment ago
-        raise PassAlreadyUsed("This pass has already been used.") from exc
+    if content is None:
+        content = ballots.validate(voting_round, proposals_repo.on_ballot(session, round_id), choices)
 
     tracking_code = random_code(TRACKING_CODE_LENGTH, group=5)
     # The ballot and its receipt go in as two rows that share nothing: no key, no nonce, no order.
-    session.add(Ballot(id=secrets.token_hex(16), round_id=round_id, nonce=secrets.token_hex(16),
-                       choices=canonical_json(content)))
-    session.add(BallotReceipt(tracking_code=tracking_code, round_id=round_id))
-    if idempotency_key:
-        session.add(IdempotencyRecord(key=idempotency_key, round_id=round_id, request_fingerprint=fingerprint,
-                                      tracking_code=tracking_code))
-    session.flush()
+    try:
+        voting_repo.record_ballot(
+            session, pass_id=voter_pass.id,
+            ballot={"id": secrets.token_hex(16), "round_id": round_id, "nonce": secrets.token_hex(16),
+                    "choices": canonical_json(content)},
+            receipt={"tracking_code": tracking_code, "round_id": round_id},
+            idempotency=None if not idempotency_key else {
+                "key": idempotency_key, "round_id": round_id, "request_fingerprint": fingerprint,
+                "tracking_code": tracking_code})
+    except IntegrityError as exc:  # another request spent the pass a moment ago
+        raise PassAlreadyUsed("This pass has already been used.") from exc
     # At the moment of casting the log learns only that *a* ballot was cast; the ballot itself
     # enters the log later, shuffled into a batch of at least BATCH_SIZE (box.py).
     voting_repo.count_ballot_channel(session, round_id, channel)
-    cast_count = box.record_cast(session, round_id)
-    audit.append(session, VOTER, VotingEvent.ballot_cast, f"round:{round_id}", {"ballots": cast_count})
-    box.batch_if_due(session, round_id)
+    counted = box.record_cast(session, round_id)
+    audit.append(session, VOTER, VotingEvent.ballot_cast, f"round:{round_id}", {"ballots": counted.cast})
+    box.batch_if_due(session, round_id, counted.pending)
     audit.checkpoint_if_stale(session, f"hourly while round:{round_id} is open")
     return Receipt(round_id=round_id, tracking_code=tracking_code)
 
@@ -147,6 +152,7 @@ def start_closing(session: Session, actor: Actor, round_id: int, grace_seconds: 
         return close_vote(session, actor, round_id)
     voting_round.closing_deadline = utcnow() + timedelta(seconds=grace_seconds)
     session.add(voting_round)
+    ClosingWatch.started += 1
     audit.append(session, actor, VotingEvent.vote_closing, f"round:{round_id}",
                  {"in_progress": in_progress, "grace_seconds": grace_seconds})
     return voting_round
@@ -160,11 +166,38 @@ def finish_closing(session: Session, actor: Actor, round_id: int) -> Round | Non
     return close_vote(session, actor, round_id)
 
 
-def finish_due_closings(db: Database) -> None:
+class ClosingWatch:
+    """Whether any round of a database is closing, so that not every request has to ask it.
+
+    "Nothing is closing" is believed for a second; a close started in this process is noticed at
+    once, one started by another worker within that second, and while any round is closing every
+    request looks again (a grace period is short, and ballots still arrive in it)."""
+
+    TRUST_SECONDS = 1.0
+    started = 0  # closes started in this process, so a watch notices its own at once
+
+    def __init__(self) -> None:
+        self._nothing_closing_until = 0.0
+        self._seen_started = -1
+
+    def may_have_due_closings(self) -> bool:
+        return (time.monotonic() >= self._nothing_closing_until
+                or self._seen_started != ClosingWatch.started)
+
+    def saw(self, closing: bool) -> None:
+        self._seen_started = ClosingWatch.started
+        self._nothing_closing_until = 0.0 if closing else time.monotonic() + self.TRUST_SECONDS
+
+
+def finish_due_closings(db: Database, watch: ClosingWatch | None = None) -> None:
     """Closes are completed lazily, by whichever request comes first after the grace period."""
+    if watch is not None and not watch.may_have_due_closings():
+        return
     with db.session() as session:
-        due = [r.id for r in governance_repo.open_rounds(session)
-               if r.closing_deadline is not None and as_utc(r.closing_deadline) <= utcnow()]
+        closing = [r for r in governance_repo.open_rounds(session) if r.closing_deadline is not None]
+    if watch is not None:
+        watch.saw(bool(closing))
+    due = [r.id for r in closing if as_utc(r.closing_deadline) <= utcnow()]
     for round_id in due:
         with db.session(write=True) as session:
             voting_round = governance_repo.get_round(session, round_id, for_update=True)

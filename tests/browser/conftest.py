@@ -18,10 +18,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 
+# The two sizes every resident-facing story is played at.
 VIEWPORTS = {
     "tablet": {"width": 1024, "height": 768},
     "phone": {"width": 390, "height": 844},
 }
+# Every size a page is checked at: the story sizes, a laptop's projector and a 1080p screen.
+SIZES = {
+    **VIEWPORTS,
+    "1280x720": {"width": 1280, "height": 720},
+    "1920x1080": {"width": 1920, "height": 1080},
+}
+
+# Pages look the same whatever database serves them; a test of layout or accessibility runs on SQLite
+# only, while the stories where the database matters (casting, closing, the PB day) run on both.
+ONE_DATABASE = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 
 def _no_browser(reason: str) -> None:
@@ -50,12 +61,12 @@ def viewport(request) -> str:
 
 
 @pytest.fixture
-def open_device(browser, viewport, live_server):
-    """`open_device()` is a fresh device (its own cookies) at this test's viewport, pointed at the server."""
+def open_sized(browser, live_server):
+    """`open_sized(size)` is a fresh device (its own cookies) of one of SIZES, pointed at the server."""
     contexts, blocked = [], []
 
-    def open_device():
-        context = browser.new_context(viewport=VIEWPORTS[viewport], base_url=live_server.url, locale="en-GB")
+    def open_sized(size: str):
+        context = browser.new_context(viewport=SIZES[size], base_url=live_server.url, locale="en-GB")
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
@@ -64,10 +75,16 @@ def open_device(browser, viewport, live_server):
                 if "Content Security Policy" in message.text else None)
         return page
 
-    yield open_device
+    yield open_sized
     for context in contexts:
         context.close()
     assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
+
+
+@pytest.fixture
+def open_device(open_sized, viewport):
+    """`open_device()` is a fresh device (its own cookies) at this test's viewport, pointed at the server."""
+    return lambda: open_sized(viewport)
 
 
 @pytest.fixture

@@ -12,14 +12,15 @@ from playwright.sync_api import Page, expect
 
 from core.audit import CLI_ACTOR
 from proposals import service as proposals_service
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import ONE_DATABASE, SCREENSHOTS
 from tests.builders import a_pb_day, passes_for
 from voting import service as voting_service
 from voting.ballots import BallotChoices
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_DATABASE]
 
-PROJECTORS = {"4x3-1024x768": (1024, 768), "16x9-1280x720": (1280, 720), "16x9-1920x1080": (1920, 1080)}
+# 4:3 at 1024x768 (the tablet size), and 16:9 at 1280x720 and 1920x1080.
+PROJECTORS = ["tablet", "1280x720", "1920x1080"]
 
 # Eleven small projects the hall loves (funded), four big ones it does not (not funded): three
 # slides of funded projects, some with names long enough to wrap.
@@ -90,32 +91,11 @@ def fits(page: Page, when: str) -> None:
     assert problems == [], f"{when} at {page.viewport_size}: " + "; ".join(problems)
 
 
-@pytest.fixture
-def projector(request, browser, live_server):
-    contexts, blocked = [], []
-
-    def open_projector(size: str) -> Page:
-        width, height = PROJECTORS[size]
-        context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url,
-                                      locale="en-GB")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda message: blocked.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        return page
-
-    yield open_projector
-    for context in contexts:
-        context.close()
-    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
-
-
-@pytest.mark.parametrize("size", list(PROJECTORS))
+@pytest.mark.parametrize("size", PROJECTORS)
 class TestTheBigScreenFitsAProjector:
-    def test_turnout_then_every_funded_project_without_scrolling(self, app, db, projector, size):
+    def test_turnout_then_every_funded_project_without_scrolling(self, app, db, open_sized, size):
         day, scores = a_round_the_hall_voted_on(db)
-        screen = projector(size)
+        screen = open_sized(size)
         # Marked in the DOM, so the wait polls a locator: a string predicate would be an eval the CSP refuses.
         screen.add_init_script("document.addEventListener('htmx:wsOpen', "
                                "() => { document.documentElement.dataset.live = 'yes'; })")

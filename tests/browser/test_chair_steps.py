@@ -5,6 +5,7 @@ and can be fixed (proposals edited or withdrawn, a round edited or archived)."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ONE_DATABASE
 from tests.browser.test_pb_day import everyone_can_use, staff_member_signs_in
 from tests.builders import a_pb_day, passes_for
 
@@ -67,6 +68,9 @@ def test_a_voter_on_the_review_page_while_the_chair_closes_is_counted(db, open_d
     expect(voter.get_by_role("table")).to_contain_text("1 ballot counted")
 
 
+@ONE_DATABASE
+
+
 def test_open_asks_first_and_an_empty_ballot_is_explained_on_the_page(db, open_device, screenshot):
     day = a_pb_day(db, open_vote=False, costs=())
     chair = open_device()
@@ -79,6 +83,9 @@ def test_open_asks_first_and_an_empty_ballot_is_explained_on_the_page(db, open_d
     expect(chair.get_by_role("button", name="Sign out Chair")).to_be_visible()
     expect(chair.get_by_role("link", name="Staff sign-in")).to_have_count(0)
     everyone_can_use(chair, "chair-open-refused", screenshot)
+
+
+@ONE_DATABASE
 
 
 def test_staff_fix_their_mistakes_with_the_form_kept(db, open_device, screenshot):

@@ -4,17 +4,15 @@ nothing, nothing scrolls sideways, and a screenshot is saved under var/screensho
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.conftest import ONE_DATABASE
 from tests.browser.test_pb_day import everyone_can_use, staff_member_signs_in
 from tests.builders import a_pb_day, a_round, passes_for
 
-pytestmark = pytest.mark.browser
-
-# A desktop or projector screen, besides the tablet and phone every browser test uses.
-VIEWPORTS.setdefault("wide", {"width": 1920, "height": 1080})
+pytestmark = [pytest.mark.browser, ONE_DATABASE]
 
 
-@pytest.fixture(params=["tablet", "phone", "wide"])
+# A desktop or projector screen, besides the tablet and phone every browser story uses.
+@pytest.fixture(params=["tablet", "phone", "1920x1080"])
 def viewport(request) -> str:
     return request.param
 

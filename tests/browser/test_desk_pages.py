@@ -7,10 +7,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ONE_DATABASE
 from tests.browser.test_pb_day import everyone_can_use, staff_member_signs_in
 from tests.builders import a_pb_day, a_round
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_DATABASE]
 
 
 @pytest.fixture(params=["tablet"])

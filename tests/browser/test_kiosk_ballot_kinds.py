@@ -13,14 +13,14 @@ from playwright.sync_api import Page, expect
 
 from core.audit import CLI_ACTOR
 from core.settings import PROJECT_ROOT
-from tests.browser.conftest import VIEWPORTS
+from tests.browser.conftest import ONE_DATABASE
 from tests.builders import PASSWORD, a_pb_day, a_round, passes_for
 from voting import kiosk_lock
 from voting import service as voting_service
 
 pytestmark = pytest.mark.browser
 
-SIZES = {**VIEWPORTS, "1920x1080": {"width": 1920, "height": 1080}}
+SIZES_CHECKED = ["tablet", "phone", "1920x1080"]
 COSTS = (50_000, 40_000, 30_000, 20_000)
 _axe = Axe()
 
@@ -91,22 +91,15 @@ class TestPlayedThroughTheKiosk:
         assert verified.returncode == 0, verified.stderr
 
 
-@pytest.fixture(params=list(SIZES))
+@pytest.fixture(params=SIZES_CHECKED)
 def viewport(request) -> str:
     return request.param
 
 
 @pytest.fixture
-def device(browser, viewport, live_server):
+def device(open_device):
     """A fresh device at this size (1920x1080 as well as the shared tablet and phone sizes)."""
-    context = browser.new_context(viewport=SIZES[viewport], base_url=live_server.url, locale="en-GB")
-    context.set_default_timeout(10_000)
-    blocked: list[str] = []
-    page = context.new_page()
-    page.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
-    yield page
-    context.close()
-    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
+    return open_device()
 
 
 def everyone_can_use(page: Page, step: str, screenshot) -> None:
@@ -117,6 +110,7 @@ def everyone_can_use(page: Page, step: str, screenshot) -> None:
     assert overflow <= 0, f"{step} ({page.url}) scrolls sideways by {overflow}px"
 
 
+@ONE_DATABASE
 def test_every_kiosk_page_at_every_size(db, device, screenshot):
     points_day = a_pb_day(db, ballot="points", costs=COSTS, points=10)
     with db.session(write=True) as session:
@@ -176,6 +170,7 @@ def test_every_kiosk_page_at_every_size(db, device, screenshot):
     expect(kiosk.get_by_text("No voting point is paused.")).to_be_visible()
 
 
+@ONE_DATABASE
 def test_the_chair_picks_a_ranked_ballot_in_the_round_form_at_every_size(db, device, screenshot):
     day = a_pb_day(db)
     chair = device

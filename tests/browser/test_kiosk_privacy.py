@@ -6,9 +6,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ONE_DATABASE
 from tests.builders import a_pb_day, passes_for
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_DATABASE]
 
 SEVENTEEN = tuple(4_000 + 500 * n for n in range(17))
 

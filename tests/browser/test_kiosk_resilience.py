@@ -4,6 +4,7 @@ half-way through their ballot. Neither may cost a vote or leak one."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ONE_DATABASE
 from tests.builders import a_pb_day, passes_for
 from voting import repository as voting_repo
 
@@ -47,6 +48,8 @@ class TestWifiDropsAtConfirm:
         assert turnout(db, day.round_id) == 1
         assert kiosk.evaluate("localStorage.getItem('commonpurse.pendingBallot')") is None
 
+    @ONE_DATABASE
+
     def test_a_ballot_stranded_by_a_reload_is_sent_from_the_start_screen(self, db, open_device):
         day = a_pb_day(db)
         [code] = passes_for(db, day.round_id)
@@ -64,6 +67,7 @@ class TestWifiDropsAtConfirm:
 
 
 class TestSomeoneWalksAway:
+    @ONE_DATABASE
     def test_a_half_finished_ballot_is_cleared_after_a_warning(self, db, open_device):
         day = a_pb_day(db)
         [code] = passes_for(db, day.round_id)

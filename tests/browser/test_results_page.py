@@ -10,7 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from core.audit import CLI_ACTOR
-from tests.browser.conftest import SCREENSHOTS
+from tests.browser.conftest import ONE_DATABASE, SCREENSHOTS
 from tests.builders import a_pb_day, passes_for
 from voting import service as voting_service
 from voting.ballots import BallotChoices
@@ -18,7 +18,7 @@ from voting.models import Channel
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"tablet": (1024, 768), "phone": (390, 844), "1920x1080": (1920, 1080)}
+SIZES_CHECKED = ["tablet", "phone", "1920x1080"]
 
 
 def a_counted_round_with_a_tie(db) -> int:
@@ -46,32 +46,12 @@ def everyone_can_use(page: Page, size: str, name: str) -> None:
     assert overflow <= 0, f"{name} at {size} scrolls sideways by {overflow}px"
 
 
-@pytest.fixture
-def device(browser, live_server):
-    contexts, blocked = [], []
-
-    def open_device(size: str) -> Page:
-        width, height = SIZES[size]
-        context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url,
-                                      locale="en-GB")
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda message: blocked.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        return page
-
-    yield open_device
-    for context in contexts:
-        context.close()
-    assert blocked == [], f"the Content-Security-Policy blocked: {blocked}"
-
-
-@pytest.mark.parametrize("size", list(SIZES))
+@ONE_DATABASE
+@pytest.mark.parametrize("size", SIZES_CHECKED)
 class TestThePagesTouched:
-    def test_results_with_charts_channels_and_the_tie(self, db, device, size):
+    def test_results_home_round_screen_and_docs(self, db, open_sized, size):
         round_id = a_counted_round_with_a_tie(db)
-        page = device(size)
+        page = open_sized(size)
 
         page.goto(f"/rounds/{round_id}/results")
 
@@ -81,10 +61,6 @@ class TestThePagesTouched:
         expect(page.locator("#channel-chart-heading + .bar-chart")).to_contain_text("On their own phone")
         expect(page.locator(".ties")).to_contain_text("By the tie rule, Project 1 was considered first.")
         everyone_can_use(page, size, "results")
-
-    def test_home_round_screen_and_docs(self, db, device, size):
-        round_id = a_counted_round_with_a_tie(db)
-        page = device(size)
 
         page.goto("/")
         expect(page.get_by_role("link", name="Community Fund 2026", exact=True)).to_be_visible()

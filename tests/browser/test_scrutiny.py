@@ -14,9 +14,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import ONE_DATABASE
 from voting.demo import seed_demo
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, ONE_DATABASE]
 
 LAST_YEAR = "Community Fund 2025"
 QUESTION = "The results were published minutes after the vote closed. Who checked the count before publishing?"
