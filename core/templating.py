@@ -14,6 +14,15 @@ templates.env.globals["htmx_ws_js"] = "/static/htmx-ext-ws-2.0.4.js"
 templates.env.filters["money"] = money
 
 
+def _day_words(day):
+    from governance.arc import day_words
+
+    return day_words(day)
+
+
+templates.env.globals["day_words"] = _day_words
+
+
 def render_block(template_name: str, block_name: str, context: dict) -> str:
     """Render one block of a page, e.g. the turnout counter pushed to the big screen."""
     template = templates.env.get_template(template_name)

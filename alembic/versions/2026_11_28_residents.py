@@ -5,7 +5,8 @@ Revises: screen
 Create Date: 2026-11-28
 
 Residents who comment and propose sign in by a single-use link sent by email. Only a keyed hash
-of a link's token is stored; the account is made when a link is first used.
+of a link's token is stored; the account is made when a link is first used. A round records the
+steps of the arc it skipped, planned dates for its steps and its PB day.
 """
 
 import sqlalchemy as sa
@@ -51,6 +52,25 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_residents_sign_in_link_token_hash"), ["token_hash"], unique=True)
 
 
+    # The arc: steps skipped (never shown as done), planned dates, the PB day.
+    with op.batch_alter_table("governance_round", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("skipped_phases", sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+                                      server_default=""))
+        batch_op.add_column(sa.Column("phase_dates", sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+                                      server_default=""))
+        batch_op.add_column(sa.Column("pb_day_date", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("pb_day_place", sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+                                      server_default=""))
+        batch_op.add_column(sa.Column("pb_day_opens", sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+                                      server_default=""))
+        batch_op.add_column(sa.Column("pb_day_closes", sqlmodel.sql.sqltypes.AutoString(), nullable=False,
+                                      server_default=""))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("governance_round", schema=None) as batch_op:
+        for column in ("pb_day_closes", "pb_day_opens", "pb_day_place", "pb_day_date", "phase_dates",
+                       "skipped_phases"):
+            batch_op.drop_column(column)
     op.drop_table("residents_sign_in_link")
     op.drop_table("residents_resident")
