@@ -3,6 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
+import consult.models  # noqa: F401
 import core.audit  # noqa: F401  (tables register on SQLModel.metadata)
 import governance.models  # noqa: F401
 import proposals.models  # noqa: F401

@@ -31,6 +31,7 @@ from governance.permissions import (
 )
 from governance.service import MAX_PICKS, BallotSettings
 from proposals import repository as proposals_repo
+from residents.permissions import MaybeResident
 from voting import repository as voting_repo
 
 router = APIRouter()
@@ -51,13 +52,26 @@ def _arc(voting_round: Round) -> list[dict]:
 
 
 @router.get("/rounds/{round_id}")
-def round_page(request: Request, round_id: int, session: SessionDep):
+def round_page(request: Request, round_id: int, session: SessionDep, resident: MaybeResident, staff: MaybeStaff):
+    return render_round_page(request, session, round_id, resident=resident, staff=staff,
+                             message=request.query_params.get("done"))
+
+
+def render_round_page(request: Request, session, round_id: int, *, resident=None, staff=None, message=None,
+                      error: PlatformError | None = None, comment_form: dict | None = None,
+                      ranking_form: dict | None = None):
+    """The public round page; a refused comment or poll answer comes back here with what was typed."""
+    from consult.routes import consult_context
+
     voting_round = repository.get_round(session, round_id)
     return render(request, "governance/round.html", {
         "round": voting_round, "partnership": repository.get_partnership(session, voting_round.partnership_id),
         "arc": _arc(voting_round), "proposals": proposals_repo.on_ballot(session, round_id),
         "turnout": voting_repo.ballot_count(session, round_id), "guide": arc.resident_guide(voting_round),
-    })
+        "message": message, "error": error, "errors": _field_errors(error),
+        **consult_context(session, voting_round, resident=resident, staff=staff, comment_form=comment_form,
+                          ranking_form=ranking_form),
+    }, status_code=error.status_code if error else 200)
 
 
 # --- sign-in ---------------------------------------------------------------------------------

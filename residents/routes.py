@@ -82,9 +82,24 @@ def signout(request: Request, db: DatabaseDep, resident: MaybeResident):
     return RedirectResponse("/", status_code=303)
 
 
+def _activity(db, resident) -> dict:
+    """What the resident has said and answered, with the rounds it was on."""
+    # The consultation reads residents, not the other way round; this page is where the two meet.
+    from consult import repository as consult_repo
+    from governance import repository as governance_repo
+
+    with db.session() as session:
+        comments = consult_repo.comments_by(session, resident.id)
+        rankings = consult_repo.rankings_by(session, resident.id)
+        round_ids = {c.round_id for c in comments} | {r.round_id for r in rankings}
+        titles = {rid: governance_repo.get_round(session, rid).title for rid in round_ids}
+    return {"my_comments": comments, "my_rankings": rankings, "round_titles": titles}
+
+
 def _me_page(request: Request, resident, *, form: dict | None = None, error: PlatformError | None = None,
              message: str | None = None):
     return render(request, "residents/me.html", {
+        **_activity(request.app.state.db, resident),
         "resident": resident, "form": form or {"display_name": resident.display_name}, "error": error,
         "errors": {error.field: error.message} if error is not None and error.field else {}, "message": message,
     }, status_code=error.status_code if error else 200)

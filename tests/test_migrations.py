@@ -5,6 +5,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
+import consult.models  # noqa: F401
 import core.audit  # noqa: F401
 import governance.models  # noqa: F401
 import proposals.models  # noqa: F401

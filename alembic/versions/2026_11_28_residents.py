@@ -6,7 +6,8 @@ Create Date: 2026-11-28
 
 Residents who comment and propose sign in by a single-use link sent by email. Only a keyed hash
 of a link's token is stored; the account is made when a link is first used. A round records the
-steps of the arc it skipped, planned dates for its steps and its PB day.
+steps of the arc it skipped, planned dates for its steps and its PB day. Residents comment on a
+round's priorities and rank them (consult_comment, consult_priority_ranking).
 """
 
 import sqlalchemy as sa
@@ -66,8 +67,48 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("pb_day_closes", sqlmodel.sql.sqltypes.AutoString(), nullable=False,
                                       server_default=""))
 
+    # Consult: comments on a round's priorities (post-moderated) and the priority poll.
+    op.create_table(
+        "consult_comment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("priority", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("hidden_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("hidden_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("hidden_by", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["hidden_by"], ["governance_staff.id"]),
+        sa.ForeignKeyConstraint(["resident_id"], ["residents_resident.id"]),
+        sa.ForeignKeyConstraint(["round_id"], ["governance_round.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("consult_comment", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_consult_comment_resident_id"), ["resident_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_consult_comment_round_id"), ["round_id"], unique=False)
+
+    op.create_table(
+        "consult_priority_ranking",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("resident_id", sa.Integer(), nullable=False),
+        sa.Column("choices", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["resident_id"], ["residents_resident.id"]),
+        sa.ForeignKeyConstraint(["round_id"], ["governance_round.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("round_id", "resident_id"),
+    )
+    with op.batch_alter_table("consult_priority_ranking", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_consult_priority_ranking_resident_id"), ["resident_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_consult_priority_ranking_round_id"), ["round_id"], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table("consult_priority_ranking")
+    op.drop_table("consult_comment")
     with op.batch_alter_table("governance_round", schema=None) as batch_op:
         for column in ("pb_day_closes", "pb_day_opens", "pb_day_place", "pb_day_date", "phase_dates",
                        "skipped_phases"):
