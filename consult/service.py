@@ -99,6 +99,8 @@ def rank_priorities(session: Session, resident: Resident, *, round_id: int, choi
     ranking = repository.ranking_of(session, round_id, resident.id, for_update=True)
     if ranking is None:
         ranking = PriorityRanking(round_id=round_id, resident_id=resident.id)
+    elif ranking.choice_list == picked:
+        return ranking  # the same answer sent again changes nothing
     ranking.choices, ranking.updated_at = json.dumps(picked), utcnow()
     session.add(ranking)
     session.flush()

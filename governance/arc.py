@@ -107,8 +107,7 @@ def resident_guide(voting_round: Round) -> dict[str, str]:
     phase = Phase(voting_round.phase)
     now = {
         Phase.inform: "Read the budget and the priorities below. Comments and ideas are not open yet.",
-        Phase.consult: "Tell the partnership what matters to you: comment on the priorities and rank them below. "
-                       "Sign in with your email address first (there is no password).",
+        Phase.consult: "Tell the partnership what matters to you: comment on the priorities and rank them below.",
         Phase.involve: "Put forward your idea for a project, on your own or for a community group. You can still "
                        "comment on the priorities.",
         Phase.collaborate: "Officers are checking and costing the ideas with the people who put them forward. "
