@@ -6,6 +6,7 @@ import io
 import re
 from dataclasses import dataclass
 
+import pytest
 from sqlmodel import select
 
 from consult import service as consult_service
@@ -299,6 +300,25 @@ class TestEngagementCounts:
         assert "example.org" not in counts.text + table.text
         assert "<strong>2</strong> people commented on the priorities" in page
         assert "<strong>3</strong> people voted" in page
+
+    def test_each_proposer_counts_once_and_drafts_not_at_all(self, client, db):
+        from proposals.models import Proposal
+
+        if not hasattr(Proposal, "proposer_id"):
+            pytest.skip("residents' proposals (proposer_id, proposer_name) are not on this branch yet")
+        consultation = a_consultation(db)
+        ann, bob = sign_in_resident(client, db, "ann@example.org"), sign_in_resident(client, db, "bob@example.org")
+        with db.session(write=True) as session:
+            for title, proposer, name, status in [
+                    ("Benches", ann, "Ann", "submitted"), ("Shade", ann, "Ann", "eligible"),
+                    ("Lunch club", bob, "Bob", "draft"), ("Paper idea", None, "Mrs Jones", "submitted"),
+                    ("Another paper idea", None, "mrs  JONES", "ineligible")]:
+                session.add(Proposal(round_id=consultation.round_id, title=title, cost=100, proposer_id=proposer,
+                                     proposer_name=name, status=status))
+
+        counts = client.get(f"/api/v1/rounds/{consultation.round_id}/engagement").json()
+
+        assert counts["proposed"] == 2  # Ann (twice) and Mrs Jones on paper (twice); Bob's draft is not proposed
 
     def test_an_unknown_round_is_a_problem_not_a_crash(self, client):
         for round_id in ("999", "99999999999999", "abc"):
