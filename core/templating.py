@@ -14,6 +14,15 @@ templates.env.globals["htmx_ws_js"] = "/static/htmx-ext-ws-2.0.4.js"
 templates.env.filters["money"] = money
 
 
+def _day_words(day):
+    from governance.arc import day_words
+
+    return day_words(day)
+
+
+templates.env.globals["day_words"] = _day_words
+
+
 def render_block(template_name: str, block_name: str, context: dict) -> str:
     """Render one block of a page, e.g. the turnout counter pushed to the big screen."""
     template = templates.env.get_template(template_name)
@@ -25,5 +34,6 @@ def render(request, name: str, context: dict | None = None, status_code: int = 2
     """A whole page, with what every page needs: the signed-in name and the form token."""
     from core.web import csrf_token
 
-    full = {"staff_name": request.session.get("staff_name"), "csrf_token": csrf_token(request), **(context or {})}
+    full = {"staff_name": request.session.get("staff_name"), "csrf_token": csrf_token(request),
+            "resident_signed_in": "resident_id" in request.session, **(context or {})}
     return templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)

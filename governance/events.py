@@ -11,6 +11,7 @@ class GovernanceEvent(StrEnum):
     member_added = "member.added"
     round_created = "round.created"
     round_phase_changed = "round.phase_changed"
+    round_timeline_changed = "round.timeline_changed"
     round_ballot_settings_changed = "round.ballot_settings_changed"
     round_details_changed = "round.details_changed"
     round_archived = "round.archived"

@@ -1,6 +1,7 @@
 """Partnerships, staff, memberships and rounds."""
 
-from datetime import UTC, datetime
+import json
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from sqlalchemy import UniqueConstraint
@@ -185,6 +186,15 @@ class Round(SQLModel, table=True):
     closing_deadline: datetime | None = None
     archived: bool = False  # made by mistake: hidden from lists, its history kept
     created_at: datetime = Field(default_factory=utcnow)
+    # Steps of the arc the round passed over (comma-separated): shown as skipped, never as done.
+    skipped_phases: str = ""
+    # Planned start of each step, as JSON {"consult": "2027-03-03", ...}; shown on the public page.
+    phase_dates: str = ""
+    # The PB day: the event where residents vote in person.
+    pb_day_date: date | None = None
+    pb_day_place: str = ""
+    pb_day_opens: str = ""   # "10:00"
+    pb_day_closes: str = ""  # "15:00"
 
     @property
     def postcode_prefixes(self) -> list[str]:
@@ -197,6 +207,15 @@ class Round(SQLModel, table=True):
     @property
     def flags(self) -> frozenset[str]:
         return PHASE_FLAGS[Phase(self.phase)]
+
+    @property
+    def skipped(self) -> frozenset[Phase]:
+        return frozenset(Phase(p) for p in self.skipped_phases.split(",") if p)
+
+    @property
+    def planned_dates(self) -> dict[Phase, date]:
+        raw = json.loads(self.phase_dates) if self.phase_dates else {}
+        return {Phase(phase): date.fromisoformat(day) for phase, day in raw.items()}
 
     @property
     def accepts_votes(self) -> bool:

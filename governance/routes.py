@@ -10,12 +10,9 @@ from core.errors import InvalidInput, PlatformError
 from core.numbers import parse_money, parse_whole
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
-from governance import repository, service
+from governance import arc, repository, service
 from governance.models import (
     COUNTING_RULE_LABELS,
-    PHASE_LABELS,
-    PHASE_ORDER,
-    PUBLIC_PHASE_WORDS,
     BallotKind,
     CountingRule,
     Phase,
@@ -34,6 +31,7 @@ from governance.permissions import (
 )
 from governance.service import MAX_PICKS, BallotSettings
 from proposals import repository as proposals_repo
+from residents.permissions import MaybeResident
 from voting import repository as voting_repo
 
 router = APIRouter()
@@ -50,20 +48,30 @@ def home(request: Request, session: SessionDep):
 
 
 def _arc(voting_round: Round) -> list[dict]:
-    current = PHASE_ORDER.index(Phase(voting_round.phase))
-    return [{"phase": p, "label": PHASE_LABELS[p], "public": PUBLIC_PHASE_WORDS[p],
-             "state": "done" if i < current else "current" if i == current else "todo"}
-            for i, p in enumerate(PHASE_ORDER)]
+    return arc.steps(voting_round)
 
 
 @router.get("/rounds/{round_id}")
-def round_page(request: Request, round_id: int, session: SessionDep):
+def round_page(request: Request, round_id: int, session: SessionDep, resident: MaybeResident, staff: MaybeStaff):
+    return render_round_page(request, session, round_id, resident=resident, staff=staff,
+                             message=request.query_params.get("done"))
+
+
+def render_round_page(request: Request, session, round_id: int, *, resident=None, staff=None, message=None,
+                      error: PlatformError | None = None, comment_form: dict | None = None,
+                      ranking_form: dict | None = None):
+    """The public round page; a refused comment or poll answer comes back here with what was typed."""
+    from consult.routes import consult_context
+
     voting_round = repository.get_round(session, round_id)
     return render(request, "governance/round.html", {
         "round": voting_round, "partnership": repository.get_partnership(session, voting_round.partnership_id),
         "arc": _arc(voting_round), "proposals": proposals_repo.on_ballot(session, round_id),
-        "turnout": voting_repo.ballot_count(session, round_id),
-    })
+        "turnout": voting_repo.ballot_count(session, round_id), "guide": arc.resident_guide(voting_round),
+        "message": message, "error": error, "errors": _field_errors(error),
+        **consult_context(session, voting_round, resident=resident, staff=staff, comment_form=comment_form,
+                          ranking_form=ranking_form),
+    }, status_code=error.status_code if error else 200)
 
 
 # --- sign-in ---------------------------------------------------------------------------------
@@ -181,7 +189,7 @@ def create_round(request: Request, db: DatabaseDep, staff: CurrentStaff,
                 session, actor, partnership_id=partnership_id, title=title,
                 budget=_whole(budget, "Budget", "budget"), fund_source=fund_source, summary=summary,
                 eligible_postcodes=eligible_postcodes, priorities=priorities, settings=_ballot_settings(form),
-                phase=Phase.collaborate)
+                phase=Phase.inform)
             round_id = voting_round.id
     except PlatformError as error:
         if error.status_code in (401, 403, 404):
@@ -280,6 +288,7 @@ def manage_round_page(request: Request, session, staff, round_id: int, *, messag
         "partnership": repository.get_partnership(session, voting_round.partnership_id),
         "turnout": voting_repo.ballot_count(session, round_id),
         "passes_issued": voting_repo.passes_issued(session, round_id), "arc": _arc(voting_round),
+        "next_move": arc.next_move(voting_round), "skip_move": (arc.skip_move(voting_round) or (None,))[0],
         "in_progress": ballots_in_progress(session, round_id) if voting_round.is_closing else 0,
         "message": message, "error": error, "errors": _field_errors(error), "proposal_form": proposal_form or {},
     }, status_code=error.status_code if error else 200)

@@ -1,9 +1,11 @@
 """Governance rules: partnerships, staff, rounds and their place on the engagement arc."""
 
+import json
 import math
 import re
 import time
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, delete
 
@@ -13,10 +15,11 @@ from core.errors import Conflict, InvalidInput, PlatformError, bounded
 from core.numbers import MAX_MONEY
 from core.security import dummy_password_hash, hash_password, keyed_hash, verify_password
 from core.text import storable
-from governance import repository
+from governance import arc, repository
 from governance.events import GovernanceEvent
 from governance.models import (
     PHASE_ORDER,
+    PUBLIC_PHASE_WORDS,
     BallotKind,
     CountingRule,
     Membership,
@@ -129,6 +132,8 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
         score_min=settings.score_min, score_max=settings.score_max, min_picks=settings.min_picks,
         max_picks=settings.max_picks, counting_rule=settings.counting_rule, points_total=settings.points_total,
         rank_depth=settings.rank_depth,
+        # A round made part-way along the arc passed over the steps before: they were not done.
+        skipped_phases=",".join(PHASE_ORDER[:PHASE_ORDER.index(Phase(phase))]),
     )
     session.add(voting_round)
     session.flush()
@@ -228,16 +233,118 @@ def change_ballot_settings(session: Session, actor: Actor, round_id: int, settin
 
 
 def move_to_phase(session: Session, actor: Actor, voting_round: Round, phase: Phase) -> Round:
-    """Move along the arc. Voting moves the round to empower itself; results move it to deliver."""
+    """Move along the arc. Voting moves the round to empower itself; results move it to deliver.
+
+    Steps jumped over that the round never reached are recorded as skipped, never as done."""
     previous = voting_round.phase
     if previous == phase:
         return voting_round
     voting_round.phase = phase
-    if PHASE_ORDER.index(phase) > PHASE_ORDER.index(Phase(voting_round.highest_phase)):
+    highest = PHASE_ORDER.index(Phase(voting_round.highest_phase))
+    jumped = [p for p in PHASE_ORDER[PHASE_ORDER.index(Phase(previous)) + 1:PHASE_ORDER.index(phase)]
+              if PHASE_ORDER.index(p) > highest]
+    if jumped:
+        voting_round.skipped_phases = ",".join(p for p in PHASE_ORDER if p in voting_round.skipped or p in jumped)
+    if PHASE_ORDER.index(phase) > highest:
         voting_round.highest_phase = phase
     session.add(voting_round)
-    audit.append(session, actor, GovernanceEvent.round_phase_changed, f"round:{voting_round.id}",
-                 {"from": str(previous), "to": str(phase)})
+    payload = {"from": str(previous), "to": str(phase)}
+    if jumped:
+        payload["skipped"] = [str(p) for p in jumped]
+    audit.append(session, actor, GovernanceEvent.round_phase_changed, f"round:{voting_round.id}", payload)
+    return voting_round
+
+
+# --- the arc, moved by the chair -----------------------------------------------------------------
+
+def require_phase_allows(voting_round: Round, flag: str) -> None:
+    """Refuse (PhaseClosed, 409) what residents may not do at the round's step, saying when it opens:
+    "Comments open when the round reaches 'Asking residents about priorities' (planned 3 March)"."""
+    arc.require_phase_allows(voting_round, flag)
+
+
+def _check_chair_can_move(voting_round: Round) -> None:
+    if voting_round.archived:
+        raise Conflict("This round is archived. Restore it first to move it on.")
+    if voting_round.vote_status != VoteStatus.draft:
+        raise Conflict("Voting has opened: from here the round moves on with the vote (closing, then the results).")
+
+
+def advance_phase(session: Session, actor: Actor, round_id: int, *, expected: Phase | None = None) -> Round:
+    """The chair moves the round to its next step (up to collaborate; opening voting moves it further).
+
+    `expected` is the step the chair's confirmation page named, so a second press of the button (or
+    two chairs at once) cannot move the round twice."""
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    _check_chair_can_move(voting_round)
+    target = arc.next_move(voting_round)
+    if target is None:
+        raise Conflict("The next step is voting: open voting to move the round on.")
+    if expected is not None and target != expected:
+        raise Conflict(f"The round has already moved on: it is at '{PUBLIC_PHASE_WORDS[Phase(voting_round.phase)]}'.")
+    return move_to_phase(session, actor, voting_round, target)
+
+
+def skip_phase(session: Session, actor: Actor, round_id: int, *, expected: Phase | None = None) -> Round:
+    """The chair passes over the next step: it is recorded as skipped and the round goes to the one after."""
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    _check_chair_can_move(voting_round)
+    move = arc.skip_move(voting_round)
+    if move is None:
+        raise Conflict("No step can be skipped from here: the next step is voting (opening voting from an "
+                       "earlier step records the steps between as skipped).")
+    skipped, target = move
+    if expected is not None and skipped != expected:
+        raise Conflict(f"The round has already moved on: it is at '{PUBLIC_PHASE_WORDS[Phase(voting_round.phase)]}'.")
+    return move_to_phase(session, actor, voting_round, target)
+
+
+@dataclass
+class Timeline:
+    """Planned start dates of the steps, and the PB day."""
+
+    planned: dict[Phase, date]
+    pb_day_date: date | None = None
+    pb_day_place: str = ""
+    pb_day_opens: str = ""
+    pb_day_closes: str = ""
+
+
+MAX_PLACE_LENGTH = 200
+
+
+def set_timeline(session: Session, actor: Actor, round_id: int, timeline: Timeline) -> Round:
+    """The chair plans the round: when each step starts, and when and where the PB day is."""
+    voting_round = repository.get_round(session, round_id, for_update=True)
+    if voting_round.archived:
+        raise Conflict("This round is archived. Restore it first to change it.")
+    dated = [(p, timeline.planned[p]) for p in PHASE_ORDER if p in timeline.planned]
+    for (earlier, first), (later, second) in zip(dated, dated[1:], strict=False):
+        if second < first:
+            raise InvalidInput(f"'{PUBLIC_PHASE_WORDS[later]}' cannot start before "
+                               f"'{PUBLIC_PHASE_WORDS[earlier]}': the steps come in order.", field=f"date_{later}")
+    place = " ".join(storable(timeline.pb_day_place).split())
+    if len(place) > MAX_PLACE_LENGTH:
+        raise InvalidInput(f"The place can be at most {MAX_PLACE_LENGTH} characters.", field="pb_day_place")
+    if bool(timeline.pb_day_opens) != bool(timeline.pb_day_closes):
+        raise InvalidInput("Give both the opening and the closing time, or neither.", field="pb_day_closes")
+    if timeline.pb_day_opens and timeline.pb_day_closes <= timeline.pb_day_opens:
+        raise InvalidInput("The PB day must close after it opens.", field="pb_day_closes")
+    if (place or timeline.pb_day_opens) and timeline.pb_day_date is None:
+        raise InvalidInput("Give the PB day's date too.", field="pb_day_date")
+    phase_dates = json.dumps({str(p): d.isoformat() for p, d in dated}) if dated else ""
+    new = {"phase_dates": phase_dates, "pb_day_date": timeline.pb_day_date, "pb_day_place": place,
+           "pb_day_opens": timeline.pb_day_opens, "pb_day_closes": timeline.pb_day_closes}
+    changed = {name: value for name, value in new.items() if getattr(voting_round, name) != value}
+    if not changed:
+        return voting_round
+    for name, value in changed.items():
+        setattr(voting_round, name, value)
+    session.add(voting_round)
+    audit.append(session, actor, GovernanceEvent.round_timeline_changed, f"round:{round_id}", {
+        "planned": {str(p): d.isoformat() for p, d in dated},
+        "pb_day": {"date": timeline.pb_day_date.isoformat() if timeline.pb_day_date else None, "place": place,
+                   "opens": timeline.pb_day_opens, "closes": timeline.pb_day_closes}})
     return voting_round
 
 
