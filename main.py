@@ -39,6 +39,7 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
+    from residents.routes import router as residents_router
     from scrutiny.api import router as audit_api_router
     from scrutiny.bundle import router as bundle_router
     from scrutiny.routes import router as scrutiny_router
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
-                   results.router, live_router, bundle_router, scrutiny_router):
+                   results.router, live_router, bundle_router, scrutiny_router, residents_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(audit_api_router)

@@ -54,6 +54,11 @@ class NotSignedIn(PlatformError):
     status_code = 401
     title = "Sign-in needed"
 
+    def __init__(self, message: str, *, field: str | None = None, sign_in_path: str = "/login") -> None:
+        super().__init__(message, field=field)
+        # Where a person is sent to sign in: staff at /login, residents at /signin.
+        self.sign_in_path = sign_in_path
+
 
 class NotAllowed(PlatformError):
     status_code = 403
@@ -122,7 +127,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError) -> Response:
         if isinstance(exc, NotSignedIn) and not wants_json(request):
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            return RedirectResponse(f"{exc.sign_in_path}?next={quote(request.url.path)}", status_code=303)
         return respond(request, exc.status_code, exc.title, exc.message)
 
     @app.exception_handler(RequestValidationError)

@@ -80,6 +80,17 @@ class Settings(BaseSettings):
     site_name: str = "Common Purse"
     # How long ballots already started may still be confirmed after the chair closes the vote.
     close_grace_seconds: int = 120
+    # Residents sign in by a link sent by email: through this SMTP server when SMTP_HOST is set,
+    # otherwise written as .eml files to OUTBOX_DIR (default var/outbox) for a developer to read.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = "Common Purse <no-reply@localhost>"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    outbox_dir: str = ""
+    # How long a resident's sign-in link works (it works once).
+    resident_link_minutes: int = 30
 
     @model_validator(mode="after")
     def _secret_key_is_secret(self) -> "Settings":
@@ -100,6 +111,11 @@ class Settings(BaseSettings):
         if public_host and public_host not in names:
             names.append(public_host)
         return names
+
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.outbox_dir) if self.outbox_dir else VAR_DIR / "outbox"
+
     # Days after a round's results are published before its register is purged to counts.
     register_retention_days: int = 90
 

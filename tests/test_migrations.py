@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 import core.audit  # noqa: F401
 import governance.models  # noqa: F401
 import proposals.models  # noqa: F401
+import residents.models  # noqa: F401
 import scrutiny.models  # noqa: F401
 import voting.models  # noqa: F401
 from core.database import alembic_config, create_engine_for

@@ -1,0 +1,1 @@
+"""Resident accounts: an email address, a sign-in link, nothing to remember."""
