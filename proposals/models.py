@@ -8,6 +8,7 @@ from sqlalchemy import Column, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 import governance.interests  # noqa: F401  (the declarations table, read by the proposal rules)
+import residents.models  # noqa: F401  (proposers)
 from governance.models import utcnow
 
 
@@ -55,7 +56,7 @@ class Proposal(SQLModel, table=True):
     category: str = ""
     status: str = ProposalStatus.on_ballot
     # Who proposed it: a resident's account, or a name an officer copied from a paper form.
-    proposer_id: int | None = Field(default=None, index=True)
+    proposer_id: int | None = Field(default=None, foreign_key="residents_resident.id", index=True)
     proposer_name: str = ""
     entered_on_behalf: bool = False
     entered_by_staff_id: int | None = Field(default=None, foreign_key="governance_staff.id")

@@ -15,6 +15,7 @@ from proposals import repository
 from proposals import service as proposals_service
 from proposals.models import ProposalStatus
 from proposals.service import Photo, ProposalContent
+from residents.models import Resident
 from tests.builders import a_partnership, a_staff_member
 from voting import service as voting_service
 
@@ -46,6 +47,10 @@ class Arc:
             self.round_id = governance_service.create_round(
                 session, CLI_ACTOR, partnership_id=partnership.id, title="Community Fund 2027", budget=budget,
                 phase=phase).id
+            ada, ben = Resident(email="ada@example.org", display_name="Ada"), Resident(email="ben@example.org")
+            session.add_all([ada, ben])
+            session.flush()
+            self.residents = [ada.id, ben.id]
 
     def actor(self, staff_id, role="officer"):
         return actor_for(type("S", (), {"id": staff_id})(), role)
@@ -53,7 +58,7 @@ class Arc:
     def propose(self, *, resident=1, name="Ada Resident", submit=True, **kw):
         with self.db.session(write=True) as session:
             return proposals_service.create_by_resident(
-                session, round_id=self.round_id, proposer_id=resident, proposer_name=name,
+                session, round_id=self.round_id, proposer_id=self.residents[resident - 1], proposer_name=name,
                 content=kw.pop("content", None) or content(**kw), submit=submit).id
 
     def review(self, proposal_id, decision, reason="", staff=None):
@@ -92,7 +97,7 @@ class TestAResidentProposes:
         assert arc.proposal(proposal_id).status == ProposalStatus.draft
         with arc.db.session() as session:
             assert repository.public_for_round(session, arc.round_id) == []
-            assert [p.id for p in repository.of_proposer(session, arc.round_id, 1)] == [proposal_id]
+            assert [p.id for p in repository.of_proposer(session, arc.round_id, arc.residents[0])] == [proposal_id]
 
     def test_the_cost_is_the_sum_of_its_lines(self, arc):
         proposal = arc.proposal(arc.propose())
@@ -106,16 +111,19 @@ class TestAResidentProposes:
         proposal_id = arc.propose(submit=False)
         with arc.db.session(write=True) as session:
             proposals_service.edit_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                               proposer_id=1, content=content(title="Friday lunch club for all"),
+                                               proposer_id=arc.residents[0],
+                                               content=content(title="Friday lunch club for all"),
                                                submit=True)
         with arc.db.session(write=True) as session:
             proposals_service.edit_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                               proposer_id=1, content=content(title="Friday lunch club, Hurdsfield"))
+                                               proposer_id=arc.residents[0],
+                                               content=content(title="Friday lunch club, Hurdsfield"))
         arc.review(proposal_id, "eligible")
 
         with arc.db.session(write=True) as session, pytest.raises(Conflict, match="no longer be changed"):
             proposals_service.edit_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                               proposer_id=1, content=content(title="Changed after review"))
+                                               proposer_id=arc.residents[0],
+                                               content=content(title="Changed after review"))
         with arc.db.session() as session:
             versions = repository.versions(session, proposal_id)
         assert [v.number for v in versions] == [1, 2, 3, 4]
@@ -129,26 +137,26 @@ class TestAResidentProposes:
         proposal_id = arc.propose()
         with arc.db.session(write=True) as session, pytest.raises(NotAllowed):
             proposals_service.edit_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                               proposer_id=2, content=content())
+                                               proposer_id=arc.residents[1], content=content())
         with arc.db.session(write=True) as session, pytest.raises(NotAllowed):
             proposals_service.withdraw_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                                   proposer_id=2)
+                                                   proposer_id=arc.residents[1])
 
     def test_the_proposer_withdraws_it_and_it_stays_on_record(self, arc):
         proposal_id = arc.propose()
         with arc.db.session(write=True) as session:
             proposals_service.withdraw_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                                   proposer_id=1)
+                                                   proposer_id=arc.residents[0])
         assert arc.proposal(proposal_id).status == ProposalStatus.withdrawn
         with arc.db.session(write=True) as session, pytest.raises(Conflict, match="cannot be withdrawn"):
             proposals_service.withdraw_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                                   proposer_id=1)
+                                                   proposer_id=arc.residents[0])
 
     def test_a_photo_is_kept_when_its_bytes_say_it_is_an_image(self, arc):
         for n, image in enumerate((PNG, JPEG, WEBP)):
             with arc.db.session(write=True) as session:
                 proposal = proposals_service.create_by_resident(
-                    session, round_id=arc.round_id, proposer_id=1, proposer_name="Ada",
+                    session, round_id=arc.round_id, proposer_id=arc.residents[0], proposer_name="Ada",
                     content=content(title=f"Idea {n}"), photo=Photo(image, "holiday.txt"))
                 assert repository.photo(session, proposal.id).content_type in ("image/png", "image/jpeg",
                                                                                "image/webp")
@@ -168,7 +176,8 @@ class TestPhaseFlags:
         arc.move_to(Phase.collaborate)
         with arc.db.session(write=True) as session, pytest.raises(Conflict, match="Collecting ideas"):
             proposals_service.edit_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                               proposer_id=1, content=content(title="Late change"))
+                                               proposer_id=arc.residents[0],
+                                               content=content(title="Late change"))
 
     def test_changes_asked_for_can_be_made_while_proposals_are_refined(self, arc):
         proposal_id = arc.propose()
@@ -176,7 +185,7 @@ class TestPhaseFlags:
         arc.review(proposal_id, "needs_changes", "Please get a quote for the hall.")
         with arc.db.session(write=True) as session:
             proposals_service.edit_by_resident(
-                session, round_id=arc.round_id, proposal_id=proposal_id, proposer_id=1, submit=True,
+                session, round_id=arc.round_id, proposal_id=proposal_id, proposer_id=arc.residents[0], submit=True,
                 content=content(lines=(("Hall hire (quote attached)", 450), ("Food", 500))))
         proposal = arc.proposal(proposal_id)
         assert (proposal.status, proposal.cost) == (ProposalStatus.submitted, 950)
@@ -189,7 +198,8 @@ class TestOfficerReview:
         assert arc.proposal(proposal_id).review_reason == "Add who runs it."
         with arc.db.session(write=True) as session:
             proposals_service.edit_by_resident(session, round_id=arc.round_id, proposal_id=proposal_id,
-                                               proposer_id=1, content=content(), submit=True)
+                                               proposer_id=arc.residents[0],
+                                               content=content(), submit=True)
         assert arc.proposal(proposal_id).status == ProposalStatus.submitted
         assert arc.review(proposal_id, "ineligible", "Not in the area.") == ProposalStatus.ineligible
         assert arc.review(proposal_id, "eligible") == ProposalStatus.eligible
@@ -370,8 +380,8 @@ class TestBadInput:
 
     def test_lines_that_do_not_add_up_to_the_stated_total(self, arc):
         with arc.db.session(write=True) as session, pytest.raises(InvalidInput, match="add up to £1,000, not") as e:
-            proposals_service.create_by_resident(session, round_id=arc.round_id, proposer_id=1, proposer_name="A",
-                                                 content=content(), stated_total=1200)
+            proposals_service.create_by_resident(session, round_id=arc.round_id, proposer_id=arc.residents[0],
+                                                 proposer_name="A", content=content(), stated_total=1200)
         assert e.value.field == "total"
 
     def test_a_charity_or_company_number_of_the_wrong_shape(self, arc):
@@ -384,7 +394,7 @@ class TestBadInput:
         for data, words in ((b"<html><script>alert(1)</script></html>", "not one"),
                             (b"GIF89a" + b"\x00" * 10, "not one"), (PNG + b"\x00" * (4 * 1024 * 1024), "at most 4 MB")):
             with arc.db.session(write=True) as session, pytest.raises(InvalidInput, match=words) as refused:
-                proposals_service.create_by_resident(session, round_id=arc.round_id, proposer_id=1,
+                proposals_service.create_by_resident(session, round_id=arc.round_id, proposer_id=arc.residents[0],
                                                      proposer_name="A", content=content(), photo=Photo(data, "p.png"))
             assert refused.value.field == "photo"
 

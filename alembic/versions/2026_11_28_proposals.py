@@ -1,7 +1,7 @@
 """residents' proposals: cost lines, versions, photos, messages, review and merges; declarations of interest
 
 Revision ID: proposals
-Revises: screen
+Revises: residents
 Create Date: 2026-11-28
 
 Proposals officers put straight on the ballot keep working: existing rows stay "on_ballot", their
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "proposals"
-down_revision = "screen"
+down_revision = "residents"
 branch_labels = None
 depends_on = None
 
@@ -37,6 +37,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
         batch.add_column(sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False, server_default=sa.text("CURRENT_TIMESTAMP")))
         batch.create_index("ix_proposals_proposal_proposer_id", ["proposer_id"])
+        batch.create_foreign_key("fk_proposals_proposal_proposer", "residents_resident", ["proposer_id"], ["id"])
         batch.create_foreign_key("fk_proposals_proposal_entered_by", "governance_staff", ["entered_by_staff_id"],
                                  ["id"])
         batch.create_foreign_key("fk_proposals_proposal_merged_into", "proposals_proposal", ["merged_into_id"],
@@ -123,6 +124,7 @@ def downgrade() -> None:
     with op.batch_alter_table("proposals_proposal") as batch:
         batch.drop_constraint("fk_proposals_proposal_merged_into", type_="foreignkey")
         batch.drop_constraint("fk_proposals_proposal_entered_by", type_="foreignkey")
+        batch.drop_constraint("fk_proposals_proposal_proposer", type_="foreignkey")
         batch.drop_index("ix_proposals_proposal_proposer_id")
         for name in ("updated_at", "version", "hidden_reason", "status_before_merge", "merged_into_id",
                      "review_reason", "entered_by_staff_id", "entered_on_behalf", "proposer_name", "proposer_id",
