@@ -414,3 +414,18 @@ class TestOfficersStillPutProposalsStraightOnTheBallot:
                                                       cost=1500)
             assert proposal.status == ProposalStatus.on_ballot
             assert json.loads(repository.versions(session, proposal.id)[0].content)["cost"] == 1500
+
+
+class TestTheDemo:
+    def test_a_round_collecting_ideas_with_a_dozen_proposals_in_every_state(self, arc):
+        from proposals.demo import seed_proposals_demo
+
+        with arc.db.session(write=True) as session:
+            round_id = seed_proposals_demo(session, arc.partnership_id)
+        with arc.db.session() as session:
+            proposals = repository.for_round(session, round_id)
+            register = interests.declarations_for_partnership(session, arc.partnership_id)
+        assert len(proposals) >= 12
+        assert {p.status for p in proposals} == {"draft", "submitted", "needs_changes", "eligible", "ineligible",
+                                                 "merged", "withdrawn"}
+        assert any(p.entered_on_behalf for p in proposals) and len(register) == 1
