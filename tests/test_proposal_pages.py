@@ -121,6 +121,30 @@ class TestAResidentProposesThroughTheForm:
         assert response.status_code == 409 and "This can be done during: Collecting ideas" in response.text
 
 
+class TestTheProposerFollowsUp:
+    def test_html_is_escaped_messages_go_both_ways_and_the_proposer_withdraws(self, client, app, db, involve):
+        rid = involve["round_id"]
+        sign_in_resident(client, db)
+        location = propose(client, rid, title="<script>alert(1)</script>",
+                           description="<img src=x onerror=alert(1)>").headers["location"].split("?")[0]
+        page = client.get(location)
+        assert "<script>alert(1)</script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        assert "<img src=x" not in page.text
+        empty = client.post(f"{location}/messages", data={"csrf_token": csrf_from(page.text), "body": " "})
+        assert empty.status_code == 422 and "Write a message first" in empty.text
+        sent = client.post(f"{location}/messages", data={"csrf_token": csrf_from(page.text),
+                                                         "body": "Is a quote needed for the food?"})
+        assert sent.status_code == 200 and "Is a quote needed for the food?" in sent.text
+        from fastapi.testclient import TestClient
+
+        with TestClient(app) as stranger:
+            assert "Is a quote needed" not in stranger.get(location).text
+        withdrawn = client.post(f"{location}/withdraw", data={"csrf_token": csrf_from(page.text)})
+        assert withdrawn.status_code == 200 and "Withdrawn" in withdrawn.text
+        assert client.get(f"/api/v1/rounds/{rid}/proposals").json()[0]["status"] == "withdrawn"
+        assert client.get("/api/v1/rounds/4242/proposals").status_code == 404
+
+
 class TestOfficersReviewThroughTheirPages:
     def test_changes_asked_the_proposer_revises_and_an_officer_with_an_interest_is_shown_why(self, client, app, db,
                                                                                             involve):
