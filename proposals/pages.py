@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel
+from pydantic import Field as PydanticField
 from starlette.datastructures import UploadFile
 
 from core.errors import InvalidInput, NotFound, PlatformError
@@ -318,8 +320,23 @@ def proposals_list(request: Request, round_id: int, session: SessionDep, residen
     })
 
 
-@api_router.get("/rounds/{round_id}/proposals")
-def proposals_api(round_id: int, session: SessionDep) -> list[dict]:
+class CostLineOut(BaseModel):
+    item: str
+    amount: int
+
+
+class ProposalOut(BaseModel):
+    id: int
+    title: str
+    status: str = PydanticField(description="submitted, needs_changes, eligible, ineligible, withdrawn, merged, "
+                                            "on_ballot or funded (drafts are never listed)")
+    cost: int
+    cost_lines: list[CostLineOut]
+    delivered_by: str
+
+
+@api_router.get("/rounds/{round_id}/proposals", response_model=list[ProposalOut])
+def proposals_api(round_id: int, session: SessionDep):
     """Open data: the public proposals of a round (drafts and hidden ones never listed)."""
     governance_repo.get_round(session, round_id)
     return [{"id": p.id, "title": p.title, "status": p.status, "cost": p.cost, "cost_lines": p.lines,
