@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     from consult.routes import router as consult_router
     from governance.arc_steps import router as arc_router
     from governance.routes import router as governance_router
+    from proposals.pages import api_router as proposals_api_router
+    from proposals.pages import router as proposal_pages_router
     from proposals.routes import router as proposals_router
     from residents.routes import router as residents_router
     from scrutiny.api import router as audit_api_router
@@ -111,7 +113,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                    results.router, live_router, bundle_router, scrutiny_router, residents_router, arc_router,
                    consult_router):
         app.include_router(router, include_in_schema=False)
+    app.include_router(proposal_pages_router, include_in_schema=False)
     app.include_router(api_router)
+    app.include_router(proposals_api_router)
     app.include_router(audit_api_router)
     app.include_router(consult_api_router)
     return app

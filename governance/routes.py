@@ -283,7 +283,8 @@ def manage_round_page(request: Request, session, staff, round_id: int, *, messag
     role = role_on_round(session, staff, voting_round, SEES_MANAGEMENT)
     proposals = proposals_repo.for_round(session, round_id)
     return render(request, "governance/manage_round.html", {
-        "round": voting_round, "role": role, "proposals": [p for p in proposals if p.status != "withdrawn"],
+        "round": voting_round, "role": role,
+        "proposals": [p for p in proposals if p.status in ("on_ballot", "eligible")],
         "withdrawn": [p for p in proposals if p.status == "withdrawn"],
         "partnership": repository.get_partnership(session, voting_round.partnership_id),
         "turnout": voting_repo.ballot_count(session, round_id),

@@ -11,6 +11,7 @@ from governance import service as governance_service
 from governance.models import Partnership, Phase, Role
 from governance.service import BallotSettings
 from proposals import service as proposals_service
+from proposals.demo import seed_proposals_demo
 from voting import register
 from voting import service as voting_service
 from voting.ballots import BallotChoices
@@ -78,6 +79,7 @@ def seed_demo(session: Session, *, ballots: int = 0, force: bool = False) -> lis
 
     _round_with_proposals(session, partnership.id, "Macclesfield Neighbourhood Partnership — Community Fund 2026",
                           PROPOSALS)
+    seed_proposals_demo(session, partnership.id, suffix=suffix)
     return accounts
 
 
