@@ -53,6 +53,8 @@ class NotFound(PlatformError):
 class NotSignedIn(PlatformError):
     status_code = 401
     title = "Sign-in needed"
+    # Where a person is sent to sign in (an admin whose sign-in is no longer recent re-enters the password).
+    sign_in_path = "/login"
 
 
 class NotAllowed(PlatformError):
@@ -122,7 +124,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError) -> Response:
         if isinstance(exc, NotSignedIn) and not wants_json(request):
-            return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
+            return RedirectResponse(f"{exc.sign_in_path}?next={quote(request.url.path)}", status_code=303)
         return respond(request, exc.status_code, exc.title, exc.message)
 
     @app.exception_handler(RequestValidationError)
