@@ -31,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from core import access
 from core.bus import InProcessBus
 from core.database import Database, is_sqlite, migrate, normalise_url
 from core.errors import install_error_handlers
@@ -75,6 +76,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     # FastAPI's own /docs page loads Swagger UI from a CDN with an inline script, which the
     # Content-Security-Policy forbids; ours serves a vendored copy from static/.
     app = FastAPI(title="Common Purse", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  # Served below, so that it too declares who may call it.
+                  openapi_url=None,
                   description="Participatory budgeting for neighbourhood partnerships.")
     app.state.db = db
     app.state.bus = bus
@@ -96,14 +99,22 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     @app.get("/healthz", tags=["health"])
+    @access.public
     def healthz():
         return {"status": "ok"}
 
     @app.get("/docs", include_in_schema=False)
+    @access.public
     def api_docs(request: Request):
         return render(request, "api_docs.html")
 
+    @app.get("/openapi.json", include_in_schema=False)
+    @access.public
+    def openapi_schema():
+        return app.openapi()
+
     @app.get("/favicon.ico", include_in_schema=False)
+    @access.public
     def favicon():
         return RedirectResponse("/static/favicon.svg", status_code=301)
 

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from core import access
-from core.errors import NotFound, PlatformError
+from core.errors import NotAllowed, NotFound, PlatformError
 from core.numbers import parse_id
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
@@ -176,8 +176,11 @@ def _change_role(request, db, staff, partnership_id: int, staff_id: str, role: s
 # --- a recent sign-in ----------------------------------------------------------------------------
 
 @router.get("/admin/confirm")
-@access.staff()
+@access.admin
 def confirm_page(request: Request, staff: CurrentStaff, next: str = "/admin"):
+    # Not AdminStaff: this is where an admin whose sign-in is no longer recent comes.
+    if not staff.is_admin:
+        raise NotAllowed("Only an administrator can use the admin pages.")
     return render(request, "governance/admin_confirm.html", {"next": _safe_next(next)}, headers=NO_STORE)
 
 
@@ -186,13 +189,12 @@ def _safe_next(target: str) -> str:
 
 
 @router.post("/admin/confirm", dependencies=[CsrfChecked])
-@access.staff()
+@access.admin
 def confirm(request: Request, db: DatabaseDep, staff: CurrentStaff,
             password: Annotated[str, Form(max_length=1000)] = "",
             next: Annotated[str, Form(max_length=400)] = "/admin"):
     if not staff.is_admin:
-        return render(request, "governance/admin_confirm.html", {"next": _safe_next(next), "error":
-                      "Only an administrator can use the admin pages."}, status_code=403)
+        raise NotAllowed("Only an administrator can use the admin pages.")
     try:
         with db.session(write=True) as session:
             # Throttled like the sign-in page: the same counters, the same waits.
