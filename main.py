@@ -43,6 +43,8 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from governance.admin import router as admin_router
+    from governance.partnerships import api as partnerships_api
+    from governance.partnerships import router as partnerships_router
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
     from scrutiny.api import router as audit_api_router
@@ -120,10 +122,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
-                   results.router, live_router, bundle_router, scrutiny_router, admin_router):
+                   results.router, live_router, bundle_router, scrutiny_router, admin_router,
+                   partnerships_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(audit_api_router)
+    app.include_router(partnerships_api)
     return app
 
 

@@ -13,6 +13,7 @@ import base64
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import itsdangerous
 import pytest
@@ -69,13 +70,18 @@ def _world(db):
 
 
 def _add_meetings(session, partnership_id: int, objects: Objects, chair) -> None:
-    """Meetings, minutes and a decision, once governance.meetings exists."""
-    try:
-        from governance import meetings
-    except ImportError:
-        return
-    objects.meeting_id, objects.minutes_id, objects.decision_id = meetings.sample_for_tests(
-        session, partnership_id, chair)
+    """Two meetings, the first one's minutes (draft) and a decision."""
+    from datetime import date
+
+    from governance import meetings
+
+    first = meetings.schedule_meeting(session, CLI_ACTOR, partnership_id=partnership_id, held_on=date.today(),
+                                      place="Town Hall", present=[chair.id])
+    meetings.schedule_meeting(session, CLI_ACTOR, partnership_id=partnership_id, held_on=date.today() + timedelta(
+        days=30), place="Library")
+    minutes = meetings.draft_minutes(session, CLI_ACTOR, first.id, "Met; agreed the priorities.")
+    decision = meetings.record_decision(session, CLI_ACTOR, first.id, "Adopt the priorities for 2026")
+    objects.meeting_id, objects.minutes_id, objects.decision_id = first.id, minutes.id, decision.id
 
 
 def _values(objects: Objects, bystander_id: int) -> dict[str, str]:
