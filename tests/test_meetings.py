@@ -163,3 +163,19 @@ class TestThePartnershipPageAndApi:
     def test_an_unknown_partnership_is_a_404(self, db, client):
         assert client.get("/api/v1/partnerships/999").status_code == 404
         assert client.get("/partnerships/99999999999").status_code in (404, 422)
+
+
+class TestTheDemo:
+    def test_macclesfield_has_members_and_two_meetings_with_minutes_and_decisions(self, db, client):
+        from voting.demo import seed_demo
+
+        with db.session(write=True) as session:
+            seed_demo(session, ballots=20)
+
+        body = client.get("/api/v1/partnerships/1").json()
+        assert body["name"] == "Macclesfield Neighbourhood Partnership"
+        assert sum(1 for m in body["members"] if m["role"] == "member") == 4
+        assert [m["minutes_approved"] for m in body["meetings"]] == [False, True]
+        assert sum(len(m["decisions"]) for m in body["meetings"]) == 3
+        first = client.get("/partnerships/1").text
+        assert "Adopt the priorities for 2026" in first
