@@ -43,6 +43,7 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from governance.admin import router as admin_router
+    from governance.oidc import router as oidc_router
     from governance.partnerships import api as partnerships_api
     from governance.partnerships import router as partnerships_router
     from governance.routes import router as governance_router
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
                    results.router, live_router, bundle_router, scrutiny_router, admin_router,
-                   partnerships_router):
+                   partnerships_router, oidc_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(audit_api_router)

@@ -74,7 +74,8 @@ def round_page(request: Request, round_id: int, session: SessionDep):
 @access.public
 @router.get("/login")
 def login_page(request: Request, next: str = "/manage"):
-    return render(request, "governance/login.html", {"next": _safe_next(next)})
+    return render(request, "governance/login.html", {"next": _safe_next(next),
+                                                     "oidc": bool(request.app.state.settings.oidc_issuer)})
 
 
 def _safe_next(target: str) -> str:
