@@ -23,6 +23,7 @@ from governance.permissions import AdminStaff, CurrentStaff, MaybeStaff, actor_f
 router = APIRouter()
 
 NO_STORE = {"Cache-Control": "no-store"}
+LINK_KEY = "invitation_made"
 
 
 def _errors(error: PlatformError | None) -> dict[str, str]:
@@ -118,6 +119,10 @@ def _partnership_page(request: Request, session, partnership_id: int, *, error: 
 @router.get("/admin/partnerships/{partnership_id}")
 @access.admin
 def partnership_admin(request: Request, partnership_id: int, session: SessionDep, staff: AdminStaff):
+    made = request.session.pop(LINK_KEY, None)
+    if isinstance(made, dict) and made.get("partnership") == partnership_id:
+        return _partnership_page(request, session, partnership_id, link=made.get("link"),
+                                 form={"invited": made.get("email")})
     return _partnership_page(request, session, partnership_id)
 
 
@@ -135,10 +140,11 @@ def invite_staff(request: Request, partnership_id: int, db: DatabaseDep, staff: 
         with db.session() as session:
             return _partnership_page(request, session, partnership_id, error=error,
                                      form={"email": email, "role": role})
-    # No mail is sent from here yet: the link is shown once, for the administrator to pass on.
-    link = staffing.invitation_link(request.app.state.settings.public_url, token)
-    with db.session() as session:
-        return _partnership_page(request, session, partnership_id, link=link, form={"invited": email})
+    # No mail is sent from here yet: the link is shown once, for the administrator to pass on. It
+    # waits in the admin's own session for the page after the redirect, so a reload makes no second one.
+    request.session[LINK_KEY] = {"link": staffing.invitation_link(request.app.state.settings.public_url, token),
+                                 "email": email.strip(), "partnership": partnership_id}
+    return RedirectResponse(f"/admin/partnerships/{partnership_id}", status_code=303)
 
 
 @router.post("/admin/partnerships/{partnership_id}/roles", dependencies=[CsrfChecked])

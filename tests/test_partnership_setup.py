@@ -156,6 +156,7 @@ class TestTheAdminPages:
                               data={"csrf_token": token, "email": "chair@example.org", "role": "chair"})
         link = re.search(r'<code id="invitation-link">([^<]+)</code>', invited.text).group(1)
         assert "/invitations/" in link
+        assert 'id="invitation-link"' not in client.get(f"/admin/partnerships/{partnership_id}").text  # shown once
         with db.session(write=True) as session:
             other = a_staff_member(session, None, None, "olive")
         given = client.post(f"/admin/partnerships/{partnership_id}/roles",
