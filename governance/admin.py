@@ -187,7 +187,8 @@ def confirm_page(request: Request, staff: CurrentStaff, next: str = "/admin"):
     # Not AdminStaff: this is where an admin whose sign-in is no longer recent comes.
     if not staff.is_admin:
         raise NotAllowed("Only an administrator can use the admin pages.")
-    return render(request, "governance/admin_confirm.html", {"next": _safe_next(next)}, headers=NO_STORE)
+    return render(request, "governance/admin_confirm.html", {
+        "next": _safe_next(next), "oidc": bool(request.app.state.settings.oidc_issuer)}, headers=NO_STORE)
 
 
 def _safe_next(target: str) -> str:
