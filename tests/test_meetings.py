@@ -4,6 +4,7 @@ the approved record; drafts stay with the partnership."""
 import re
 from datetime import date, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from core.audit import CLI_ACTOR
@@ -165,6 +166,8 @@ class TestThePartnershipPageAndApi:
         assert client.get("/partnerships/99999999999").status_code in (404, 422)
 
 
+# The demo is seeded on both databases by test_privacy; once is enough to look at its partnership.
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 class TestTheDemo:
     def test_macclesfield_has_members_and_two_meetings_with_minutes_and_decisions(self, db, client):
         from voting.demo import seed_demo
