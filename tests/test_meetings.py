@@ -182,3 +182,27 @@ class TestTheDemo:
         assert sum(len(m["decisions"]) for m in body["meetings"]) == 3
         first = client.get("/partnerships/1").text
         assert "Adopt the priorities for 2026" in first
+
+
+class TestAttendance:
+    def test_members_present_and_residents_counted(self, db):
+        partnership, chair, officer, _ = a_partnership_with_members(db)
+        first, _ = two_meetings(db, partnership, chair)
+        with db.session(write=True) as session:
+            meetings.record_attendance(session, CLI_ACTOR, first.id, present=[chair.id, officer.id],
+                                       residents_attending=30)
+        with db.session() as session:
+            record = meetings.record_of(session, meetings.get_meeting(session, first.id), public=True)
+        assert [s.username for s in record.present] == ["chair", "officer"]
+        assert record.meeting.residents_attending == 30
+
+    def test_only_members_can_be_present_and_counts_are_sensible(self, db):
+        partnership, chair, _, _ = a_partnership_with_members(db)
+        first, _ = two_meetings(db, partnership, chair)
+        with db.session(write=True) as session:
+            stranger = a_staff_member(session, None, None, "stranger")
+        for present, residents, field in (([stranger.id], 0, "present"), ([chair.id], -1, "residents_attending")):
+            with db.session(write=True) as session, pytest.raises(meetings.InvalidInput) as refused:
+                meetings.record_attendance(session, CLI_ACTOR, first.id, present=present,
+                                           residents_attending=residents)
+            assert refused.value.field == field

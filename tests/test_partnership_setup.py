@@ -178,6 +178,22 @@ class TestTheAdminPages:
 
         assert refused.status_code == 409 and "must keep a chair" in refused.text
 
+    def test_take_a_role_away_and_the_history_says_so(self, db, client):
+        token = self._admin(db, client)
+        with db.session(write=True) as session:
+            partnership = a_partnership(session)
+            a_staff_member(session, partnership, Role.chair, "chair")
+            officer = a_staff_member(session, partnership, Role.officer, "officer")
+
+        taken = client.post(f"/admin/partnerships/{partnership.id}/roles/remove",
+                            data={"csrf_token": token, "staff_id": str(officer.id), "role": "officer"})
+        again = client.post(f"/admin/partnerships/{partnership.id}/roles/remove",
+                            data={"csrf_token": token, "staff_id": str(officer.id), "role": "officer"})
+
+        assert taken.status_code == 200 and "The officer role was taken away: Officer" in taken.text
+        assert again.status_code == 404 and "Officer is not officer of" in again.text
+        assert "member.removed" in actions(db)
+
     def test_unlock_an_account_waiting_after_wrong_passwords(self, db, client):
         token = self._admin(db, client)
         with db.session(write=True) as session:
