@@ -2,6 +2,10 @@
 
     python main.py serve [--host 127.0.0.1 --port 8000 --workers 1]
     python main.py demo
+    python main.py admin create --username U [--password-stdin]
+    python main.py partnership create --name N --area SK10,SK11
+    python main.py staff invite --partnership ID --role ROLE --email E
+    python main.py staff role add|remove --username U --partnership ID --role ROLE
     python main.py passes issue --round ID --count N [--json]
     python main.py round create --partnership ID --title T --budget N --kind {approval,scores,points,ranking} ...
     python main.py round open|close|publish ID
@@ -27,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
+from core import access
 from core.bus import InProcessBus
 from core.database import Database, is_sqlite, migrate, normalise_url
 from core.errors import install_error_handlers
@@ -39,7 +44,11 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from consult.routes import api_router as consult_api_router
     from consult.routes import router as consult_router
+    from governance.admin import router as admin_router
     from governance.arc_steps import router as arc_router
+    from governance.oidc import router as oidc_router
+    from governance.partnerships import api as partnerships_api
+    from governance.partnerships import router as partnerships_router
     from governance.routes import router as governance_router
     from proposals.pages import api_router as proposals_api_router
     from proposals.pages import router as proposal_pages_router
@@ -76,6 +85,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     # FastAPI's own /docs page loads Swagger UI from a CDN with an inline script, which the
     # Content-Security-Policy forbids; ours serves a vendored copy from static/.
     app = FastAPI(title="Common Purse", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  # Served below, so that it too declares who may call it.
+                  openapi_url=None,
                   description="Participatory budgeting for neighbourhood partnerships.")
     app.state.db = db
     app.state.bus = bus
@@ -97,27 +108,36 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
 
     @app.get("/healthz", tags=["health"])
+    @access.public
     def healthz():
         return {"status": "ok"}
 
     @app.get("/docs", include_in_schema=False)
+    @access.public
     def api_docs(request: Request):
         return render(request, "api_docs.html")
 
+    @app.get("/openapi.json", include_in_schema=False)
+    @access.public
+    def openapi_schema():
+        return app.openapi()
+
     @app.get("/favicon.ico", include_in_schema=False)
+    @access.public
     def favicon():
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
                    results.router, live_router, bundle_router, scrutiny_router, residents_router, arc_router,
-                   consult_router):
+                   consult_router, admin_router, partnerships_router, oidc_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(proposal_pages_router, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(proposals_api_router)
     app.include_router(audit_api_router)
     app.include_router(consult_api_router)
+    app.include_router(partnerships_api)
     return app
 
 
@@ -269,6 +289,75 @@ def _close_round(db, args) -> int:
     return 0
 
 
+def _read_new_password(args) -> str:
+    """From stdin (one line) for scripts, or asked for twice without echo."""
+    import getpass
+
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        from core.errors import InvalidInput
+
+        raise InvalidInput("The two passwords are not the same; nothing was created.")
+    return first
+
+
+def cmd_admin_create(args) -> int:
+    from core.audit import CLI_ACTOR
+    from governance import staffing
+
+    password = _read_new_password(args)
+    db = _database(args)
+    with db.session(write=True) as session:
+        staff = staffing.create_admin(session, CLI_ACTOR, username=args.username, password=password,
+                                      display_name=args.name or "")
+        username = staff.username
+    print(f"Administrator {username} created. Sign in at {get_settings().public_url.rstrip('/')}/login, "
+          "then open /admin.")
+    return 0
+
+
+def cmd_partnership_create(args) -> int:
+    from core.audit import CLI_ACTOR
+    from governance import staffing
+
+    db = _database(args)
+    with db.session(write=True) as session:
+        partnership = staffing.set_up_partnership(session, CLI_ACTOR, name=args.name, area=args.area,
+                                                  description=args.description)
+        partnership_id = partnership.id
+    print(partnership_id)
+    return 0
+
+
+def cmd_staff_invite(args) -> int:
+    from core.audit import CLI_ACTOR
+    from governance import staffing
+
+    db = _database(args)
+    with db.session(write=True) as session:
+        _, token = staffing.invite(session, CLI_ACTOR, partnership_id=args.partnership, role=args.role,
+                                   email=args.email)
+    # No mail is sent: the link is printed once, for whoever runs this to pass on.
+    print(staffing.invitation_link(get_settings().public_url, token))
+    return 0
+
+
+def cmd_staff_role(args) -> int:
+    from core.audit import CLI_ACTOR
+    from governance import staffing
+
+    db = _database(args)
+    change = staffing.add_role if args.change == "add" else staffing.remove_role
+    with db.session(write=True) as session:
+        staff = staffing.staff_named(session, args.username)
+        change(session, CLI_ACTOR, staff_id=staff.id, partnership_id=args.partnership, role=args.role)
+    print(f"{args.username}: {args.role} of partnership {args.partnership} "
+          f"{'given' if args.change == 'add' else 'taken away'}")
+    return 0
+
+
 def cmd_proposal_add(args) -> int:
     from core.audit import CLI_ACTOR
     from proposals import service
@@ -413,6 +502,40 @@ def build_parser() -> argparse.ArgumentParser:
             chair_step.add_argument("--now", action="store_true",
                                     help="do not wait for ballots in progress (no grace period)")
         chair_step.set_defaults(run=cmd_round)
+
+    admin = commands.add_parser("admin", help="administrator accounts").add_subparsers(dest="action", required=True)
+    admin_create = admin.add_parser("create", help="make an administrator (the first one, on a new database)")
+    admin_create.add_argument("--username", required=True)
+    admin_create.add_argument("--name", help="the name shown on pages (default: the username)")
+    admin_create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    admin_create.add_argument("--database-url")
+    admin_create.set_defaults(run=cmd_admin_create)
+
+    partnership = commands.add_parser("partnership", help="partnerships").add_subparsers(dest="action", required=True)
+    partnership_create = partnership.add_parser("create", help="create a partnership (prints its id)")
+    partnership_create.add_argument("--name", required=True)
+    partnership_create.add_argument("--area", required=True, help="postcode districts or wards, e.g. SK10,SK11")
+    partnership_create.add_argument("--description", default="")
+    partnership_create.add_argument("--database-url")
+    partnership_create.set_defaults(run=cmd_partnership_create)
+
+    staff = commands.add_parser("staff", help="staff invitations and roles").add_subparsers(dest="action",
+                                                                                           required=True)
+    invite = staff.add_parser("invite", help="make a one-time invitation link (prints it)")
+    invite.add_argument("--partnership", type=int, required=True)
+    invite.add_argument("--role", required=True, choices=["chair", "member", "officer", "steward", "scrutiny"])
+    invite.add_argument("--email", required=True)
+    invite.add_argument("--database-url")
+    invite.set_defaults(run=cmd_staff_invite)
+    role = staff.add_parser("role", help="give or take a role").add_subparsers(dest="change", required=True)
+    for change in ("add", "remove"):
+        role_change = role.add_parser(change, help=f"{'give' if change == 'add' else 'take away'} a role")
+        role_change.add_argument("--username", required=True)
+        role_change.add_argument("--partnership", type=int, required=True)
+        role_change.add_argument("--role", required=True, choices=["chair", "member", "officer", "steward",
+                                                                   "scrutiny"])
+        role_change.add_argument("--database-url")
+        role_change.set_defaults(run=cmd_staff_role)
 
     proposal = commands.add_parser("proposal", help="proposals").add_subparsers(dest="action", required=True)
     add = proposal.add_parser("add", help="put a proposal on a round's ballot (prints its id)")

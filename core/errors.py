@@ -53,6 +53,8 @@ class NotFound(PlatformError):
 class NotSignedIn(PlatformError):
     status_code = 401
     title = "Sign-in needed"
+    # Where a person is sent to sign in (an admin whose sign-in is no longer recent re-enters the password).
+    sign_in_path = "/login"
 
     def __init__(self, message: str, *, field: str | None = None, sign_in_path: str = "/login") -> None:
         super().__init__(message, field=field)

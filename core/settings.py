@@ -111,6 +111,10 @@ class Settings(BaseSettings):
         if public_host and public_host not in names:
             names.append(public_host)
         return names
+    # Staff sign-in through the council's OpenID Connect provider (off while the issuer is empty).
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
 
     @property
     def outbox_path(self) -> Path:

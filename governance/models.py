@@ -249,3 +249,77 @@ class Round(SQLModel, table=True):
         if self.ballot_kind == BallotKind.ranking:
             return f"rank your top {self.rank_depth}"
         return "approval within the budget"
+
+
+class Invitation(SQLModel, table=True):
+    """A one-time link that makes a staff account with a role in a partnership.
+
+    Only a keyed hash of the link's token is kept, so a copy of the database cannot accept it."""
+
+    __tablename__ = "governance_invitation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, index=True)
+    partnership_id: int = Field(foreign_key="governance_partnership.id", index=True)
+    role: str
+    email: str = ""
+    invited_by: int | None = Field(default=None, foreign_key="governance_staff.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    accepted_at: datetime | None = None
+    staff_id: int | None = Field(default=None, foreign_key="governance_staff.id")
+
+
+class MinutesStatus(StrEnum):
+    draft = "draft"
+    approved = "approved"
+
+
+class Meeting(SQLModel, table=True):
+    """A partnership meeting: when, where, what it discussed and who came."""
+
+    __tablename__ = "governance_meeting"
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="governance_partnership.id", index=True)
+    held_on: date
+    place: str
+    agenda: str = ""
+    residents_attending: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingAttendance(SQLModel, table=True):
+    """A partnership member present at a meeting."""
+
+    __tablename__ = "governance_meeting_attendance"
+
+    meeting_id: int = Field(foreign_key="governance_meeting.id", primary_key=True)
+    staff_id: int = Field(foreign_key="governance_staff.id", primary_key=True)
+
+
+class Minutes(SQLModel, table=True):
+    """A meeting's minutes: drafted, then approved at a later meeting. Approved minutes never change;
+    a correction is a new entry that points at the minutes it corrects."""
+
+    __tablename__ = "governance_minutes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="governance_meeting.id", index=True)
+    text: str
+    status: str = MinutesStatus.draft
+    corrects_id: int | None = Field(default=None, foreign_key="governance_minutes.id")
+    approved_at_meeting_id: int | None = Field(default=None, foreign_key="governance_meeting.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    approved_at: datetime | None = None
+
+
+class Decision(SQLModel, table=True):
+    """What a meeting decided, e.g. "Adopt the priorities for 2026"; each one is in the audit log."""
+
+    __tablename__ = "governance_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    meeting_id: int = Field(foreign_key="governance_meeting.id", index=True)
+    text: str
+    created_at: datetime = Field(default_factory=utcnow)

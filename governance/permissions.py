@@ -26,7 +26,8 @@ def start_staff_session(request: Request, staff: StaffAccount) -> None:
     now = int(time.time())
     request.session.clear()
     request.session.update({"staff_id": staff.id, "staff_name": staff.display_name,
-                            "session_version": staff.session_version, "signed_in_at": now, "seen_at": now})
+                            "session_version": staff.session_version, "signed_in_at": now, "seen_at": now,
+                            "staff_admin": staff.is_admin})
 
 
 def optional_staff(request: Request, session: SessionDep) -> StaffAccount | None:
@@ -58,6 +59,32 @@ def require_staff(staff: Annotated[StaffAccount | None, Depends(optional_staff)]
 
 
 CurrentStaff = Annotated[StaffAccount, Depends(require_staff)]
+
+# Admin actions need a recent sign-in: after this long without an admin page, the password again.
+ADMIN_IDLE_SECONDS = 15 * 60
+
+
+class RecentSignInNeeded(NotSignedIn):
+    sign_in_path = "/admin/confirm"
+
+
+def admin_is_recent(request: Request) -> bool:
+    cookie = request.session
+    last = cookie.get("admin_seen_at", cookie.get("signed_in_at"))
+    return isinstance(last, int) and int(time.time()) - last <= ADMIN_IDLE_SECONDS
+
+
+def require_admin(request: Request, staff: Annotated[StaffAccount, Depends(require_staff)]) -> StaffAccount:
+    if not staff.is_admin:
+        raise NotAllowed("Only an administrator can do this.")
+    if not admin_is_recent(request):
+        raise RecentSignInNeeded("It is more than 15 minutes since your last admin action: enter your password "
+                                 "again to continue.")
+    request.session["admin_seen_at"] = int(time.time())
+    return staff
+
+
+AdminStaff = Annotated[StaffAccount, Depends(require_admin)]
 MaybeStaff = Annotated[StaffAccount | None, Depends(optional_staff)]
 
 

@@ -55,3 +55,15 @@ def roles_in(session: Session, staff_id: int, partnership_id: int) -> set[str]:
 
 def memberships_of(session: Session, staff_id: int) -> list[Membership]:
     return list(session.exec(select(Membership).where(Membership.staff_id == staff_id)))
+
+
+def staff_by_oidc_subject(session: Session, subject: str) -> StaffAccount | None:
+    return session.exec(select(StaffAccount).where(StaffAccount.oidc_subject == subject)).first()
+
+
+def members_of(session: Session, partnership_id: int) -> list[tuple[StaffAccount, str]]:
+    """Active staff with a role in this partnership, and the role, chair first."""
+    rows = session.exec(select(StaffAccount, Membership.role).join(Membership, Membership.staff_id == StaffAccount.id)
+                        .where(Membership.partnership_id == partnership_id, StaffAccount.active.is_(True)))
+    order = {"chair": 0, "member": 1, "officer": 2, "steward": 3, "scrutiny": 4}
+    return sorted(rows, key=lambda row: (order.get(row[1], 9), row[0].display_name))

@@ -6,6 +6,7 @@ from urllib.parse import quote_plus
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from core import access
 from core.errors import InvalidInput, PlatformError
 from core.numbers import parse_money, parse_whole
 from core.templating import render
@@ -37,6 +38,7 @@ from voting import repository as voting_repo
 router = APIRouter()
 
 
+@access.public
 @router.get("/")
 def home(request: Request, session: SessionDep):
     partnerships = repository.list_partnerships(session)
@@ -51,6 +53,7 @@ def _arc(voting_round: Round) -> list[dict]:
     return arc.steps(voting_round)
 
 
+@access.public
 @router.get("/rounds/{round_id}")
 def round_page(request: Request, round_id: int, session: SessionDep, resident: MaybeResident, staff: MaybeStaff):
     return render_round_page(request, session, round_id, resident=resident, staff=staff,
@@ -76,9 +79,11 @@ def render_round_page(request: Request, session, round_id: int, *, resident=None
 
 # --- sign-in ---------------------------------------------------------------------------------
 
+@access.public
 @router.get("/login")
 def login_page(request: Request, next: str = "/manage"):
-    return render(request, "governance/login.html", {"next": _safe_next(next)})
+    return render(request, "governance/login.html", {"next": _safe_next(next),
+                                                     "oidc": bool(request.app.state.settings.oidc_issuer)})
 
 
 def _safe_next(target: str) -> str:
@@ -86,6 +91,7 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/manage"
 
 
+@access.public
 @router.post("/login", dependencies=[CsrfChecked])
 def login(request: Request, db: DatabaseDep, username: Annotated[str, Form(max_length=200)] = "",
           password: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/manage"):
@@ -106,6 +112,7 @@ def login(request: Request, db: DatabaseDep, username: Annotated[str, Form(max_l
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
+@access.public
 @router.post("/logout", dependencies=[CsrfChecked])
 def logout(request: Request, db: DatabaseDep, staff: MaybeStaff):
     if staff is not None:
@@ -117,6 +124,7 @@ def logout(request: Request, db: DatabaseDep, staff: MaybeStaff):
 
 # --- the chair's pages -----------------------------------------------------------------------
 
+@access.staff()
 @router.get("/manage")
 def manage(request: Request, session: SessionDep, staff: CurrentStaff):
     rounds = rounds_for_staff(session, staff, SEES_MANAGEMENT)
@@ -127,6 +135,7 @@ def manage(request: Request, session: SessionDep, staff: CurrentStaff):
         "archived": rounds_for_staff(session, staff, CHAIR, archived=True)})
 
 
+@access.staff_of(CHAIR)
 @router.get("/manage/rounds/new")
 def new_round_page(request: Request, session: SessionDep, staff: CurrentStaff, partnership_id: int):
     require_partnership_role(session, staff, partnership_id, CHAIR)
@@ -169,6 +178,7 @@ def _ballot_settings(form: dict) -> BallotSettings:
         counting_rule=_choice(CountingRule, form["counting_rule"], "Choose how winners are chosen.", "counting_rule"))
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds", dependencies=[CsrfChecked])
 def create_round(request: Request, db: DatabaseDep, staff: CurrentStaff,
                  partnership_id: Annotated[int, Form()], title: Annotated[str, Form()] = "",
@@ -210,6 +220,7 @@ def _whole(text: str, label: str, field: str | None = None) -> int:
     return parse_money(text, label, example="100000", field=field)
 
 
+@access.staff_of(CHAIR)
 @router.get("/manage/rounds/{round_id}/edit")
 def edit_round_page(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     voting_round, _ = require_round_role(session, staff, round_id, CHAIR)
@@ -219,6 +230,7 @@ def edit_round_page(request: Request, round_id: int, session: SessionDep, staff:
                        {k: str(v) for k, v in form.items()}, voting_round=voting_round)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/edit", dependencies=[CsrfChecked])
 def edit_round(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
                title: Annotated[str, Form()] = "", budget: Annotated[str, Form()] = "",
@@ -246,6 +258,7 @@ def edit_round(request: Request, round_id: int, db: DatabaseDep, staff: CurrentS
     return RedirectResponse(f"/manage/rounds/{round_id}?done=Round+details+saved", status_code=303)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/archive", dependencies=[CsrfChecked])
 def archive_round(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     try:
@@ -261,6 +274,7 @@ def archive_round(request: Request, round_id: int, db: DatabaseDep, staff: Curre
     return RedirectResponse(f"/manage?done={quote_plus(f'{title} was archived')}", status_code=303)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/restore", dependencies=[CsrfChecked])
 def restore_round(round_id: int, db: DatabaseDep, staff: CurrentStaff):
     with db.session(write=True) as session:
@@ -269,6 +283,7 @@ def restore_round(round_id: int, db: DatabaseDep, staff: CurrentStaff):
     return RedirectResponse(f"/manage/rounds/{round_id}?done=Round+restored", status_code=303)
 
 
+@access.staff_of(SEES_MANAGEMENT)
 @router.get("/manage/rounds/{round_id}")
 def manage_round(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     return manage_round_page(request, session, staff, round_id, message=request.query_params.get("done"))

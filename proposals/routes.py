@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from core import access
 from core.errors import PlatformError
 from core.numbers import parse_money
 from core.templating import render
@@ -27,6 +28,7 @@ def _refused(error: PlatformError) -> bool:
     return error.status_code in (401, 403, 404)
 
 
+@access.staff_of(MANAGES_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals", dependencies=[CsrfChecked])
 def add_proposal(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
                  title: Annotated[str, Form()] = "", cost: Annotated[str, Form()] = "",
@@ -55,6 +57,7 @@ def _edit_page(request: Request, session, round_id: int, proposal, form: dict, e
     }, status_code=error.status_code if error else 200)
 
 
+@access.staff_of(MANAGES_PROPOSALS)
 @router.get("/manage/rounds/{round_id}/proposals/{proposal_id}/edit")
 def edit_proposal_page(request: Request, round_id: int, proposal_id: int, session: SessionDep,
                        staff: CurrentStaff):
@@ -64,6 +67,7 @@ def edit_proposal_page(request: Request, round_id: int, proposal_id: int, sessio
     return _edit_page(request, session, round_id, proposal, form)
 
 
+@access.staff_of(MANAGES_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/edit", dependencies=[CsrfChecked])
 def edit_proposal(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff,
                   title: Annotated[str, Form()] = "", cost: Annotated[str, Form()] = "",
@@ -84,6 +88,7 @@ def edit_proposal(request: Request, round_id: int, proposal_id: int, db: Databas
     return RedirectResponse(f"/manage/rounds/{round_id}?done=Proposal+saved", status_code=303)
 
 
+@access.staff_of(MANAGES_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/withdraw", dependencies=[CsrfChecked])
 def withdraw_proposal(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff):
     try:

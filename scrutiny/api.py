@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from core import access
 from core.web import SessionDep
 from governance import repository as governance_repo
 from scrutiny import service
@@ -20,6 +21,7 @@ class PublicKey(BaseModel):
     public_key: str
 
 
+@access.public
 @router.get("/audit", response_class=StreamingResponse, responses={200: {
     "description": "One entry a line, in log order: seq, at, actor_role, actor_ref, action, subject, payload "
                    "(the canonical JSON text that was hashed), prev_hash, hash. Without `round`: the whole "
@@ -43,6 +45,7 @@ def audit_export(request: Request, session: SessionDep,
     return StreamingResponse(lines(), media_type=JSONL)
 
 
+@access.public
 @router.get("/audit/public-key", response_model=PublicKey)
 def audit_public_key():
     """Public: the Ed25519 key that signs every checkpoint, base64 (raw 32 bytes)."""

@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import Session, select
 
-from core import audit
+from core import access, audit
 from core.audit import AuditCheckpoint, AuditEvent
 from core.web import SessionDep
 from governance import repository as governance_repo
@@ -98,6 +98,7 @@ def build_bundle(session: Session, round_id: int, filename: str = "bundle.zip") 
     return buffer.getvalue()
 
 
+@access.public
 @router.get("/rounds/{round_id}/audit-bundle.zip")
 def audit_bundle(round_id: int, session: SessionDep):
     """The round's audit bundle, to verify offline with `python main.py audit verify --bundle`."""

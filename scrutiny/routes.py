@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from core import access
 from core.errors import Conflict, InvalidInput, NotFound, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
@@ -43,6 +44,7 @@ def _pages(total: int) -> int:
     return max(1, -(-total // service.PAGE_SIZE))
 
 
+@access.public
 @router.get("/audit")
 def audit_trail(request: Request, session: SessionDep, staff: MaybeStaff, round: str = "", partnership: str = "",
                 action: str = "", role: str = "", date_from: str = "", date_to: str = "", subject: str = "",
@@ -92,6 +94,7 @@ def _raise_about(session, staff: StaffAccount | None, trail: repository.TrailFil
     return about if permissions.raises_queries_in(session, staff, concern.partnership_id) else None
 
 
+@access.public
 @router.get("/audit/history")
 def history_fragment(request: Request, session: SessionDep, staff: MaybeStaff, subject: str = ""):
     """Public: the entries about one object, as a list for its page (loaded by htmx)."""
@@ -116,12 +119,14 @@ def _queries_context(session, staff: StaffAccount | None, status: str) -> dict:
             "form": {}, "error": None, "answer_error": None}
 
 
+@access.public
 @router.get("/audit/queries")
 def queries_page(request: Request, session: SessionDep, staff: MaybeStaff, status: str = ""):
     """Public: every query and its answer."""
     return render(request, "scrutiny/queries.html", _queries_context(session, staff, status))
 
 
+@access.staff_of(permissions.RAISES_QUERIES)
 @router.post("/audit/queries", dependencies=[CsrfChecked])
 def raise_query(request: Request, db: DatabaseDep, staff: CurrentStaff, about: Annotated[str, Form()] = "",
                 question: Annotated[str, Form()] = ""):
@@ -155,6 +160,7 @@ def _raise_refused(request: Request, db, staff, about: str, question: str, error
         return render(request, "scrutiny/queries.html", context, status_code=error.status_code)
 
 
+@access.staff_of(permissions.ANSWERS_QUERIES)
 @router.post("/audit/queries/{query_id}/answer", dependencies=[CsrfChecked])
 def answer_query(request: Request, query_id: int, db: DatabaseDep, staff: CurrentStaff,
                  answer: Annotated[str, Form()] = ""):
@@ -190,6 +196,7 @@ def _entry_context(session, staff: StaffAccount | None, seq: int) -> dict:
             "answer_error": None}
 
 
+@access.public
 @router.get("/audit/{seq}")
 def audit_entry(request: Request, seq: int, session: SessionDep, staff: MaybeStaff):
     """Public (staff-trail entries: scrutiny members and admins): one entry, its hash and its predecessor's."""
@@ -198,6 +205,7 @@ def audit_entry(request: Request, seq: int, session: SessionDep, staff: MaybeSta
 
 # --- statements ----------------------------------------------------------------------------------
 
+@access.public
 @router.get("/privacy")
 def privacy(request: Request):
     """Public: what is kept, and for how long."""
@@ -206,6 +214,7 @@ def privacy(request: Request):
     return render(request, "scrutiny/privacy.html", {"retention_days": get_settings().register_retention_days})
 
 
+@access.public
 @router.get("/accessibility")
 def accessibility(request: Request):
     """Public: the accessibility statement."""

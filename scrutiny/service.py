@@ -52,6 +52,16 @@ ACTION_LABELS = {
     "grant.awarded": "Grant awarded",
     "spend.recorded": "Spending recorded",
     "decision.recorded": "Partnership decision recorded",
+    "meeting.scheduled": "Partnership meeting added",
+    "meeting.changed": "Meeting attendance recorded",
+    "minutes.drafted": "Meeting minutes drafted",
+    "minutes.changed": "Draft minutes changed",
+    "minutes.approved": "Meeting minutes approved",
+    "staff.invited": "Staff member invited",
+    "staff.invitation_accepted": "Staff invitation accepted",
+    "member.removed": "Role taken from a staff member",
+    "staff.unlocked": "Staff account unlocked",
+    "staff.deactivated": "Staff account deactivated",
 }
 
 ROLE_LABELS = {

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from core import access
 from core.errors import problem_response
 from core.web import DatabaseDep, SessionDep
 from governance import repository as governance_repo
@@ -60,11 +61,13 @@ def _summary(r: Round) -> dict[str, Any]:
             "ballot_kind": r.ballot_kind, "vote_status": r.vote_status}
 
 
+@access.public
 @router.get("/rounds", response_model=list[RoundSummary])
 def list_rounds(session: SessionDep):
     return [_summary(r) for r in governance_repo.list_rounds(session)]
 
 
+@access.public
 @router.get("/rounds/{round_id}", response_model=RoundDetail)
 def get_round(round_id: int, session: SessionDep):
     r = governance_repo.get_round(session, round_id)
@@ -93,6 +96,7 @@ BALLOT_BODY_SCHEMA = {
 }
 
 
+@access.public
 @router.post("/rounds/{round_id}/ballots", status_code=201, response_model=TrackingCode,
              # The body is read by hand (parse_ballot_body) so a bad one gets a plain-English 422;
              # the schema still tells integrators what to send.
@@ -118,11 +122,13 @@ def cast_ballot(round_id: int, request: Request, db: DatabaseDep, body: Annotate
     return JSONResponse({"tracking_code": receipt.tracking_code}, status_code=201)
 
 
+@access.public
 @router.get("/rounds/{round_id}/turnout", response_model=Turnout)
 def turnout(round_id: int, session: SessionDep):
     return {"ballots": service.turnout(session, round_id)}
 
 
+@access.public
 @router.get("/rounds/{round_id}/results")
 def results(round_id: int, session: SessionDep):
     governance_repo.get_round(session, round_id)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
+from core import access
 from core.errors import Conflict, InvalidInput, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
@@ -68,21 +69,25 @@ def _confirm_page(request: Request, session, staff, round_id: int, step: str, er
     }, status_code=error.status_code if error else 200)
 
 
+@access.staff_of(CHAIR)
 @router.get("/manage/rounds/{round_id}/open")
 def confirm_open(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     return _confirm_page(request, session, staff, round_id, "open")
 
 
+@access.staff_of(CHAIR)
 @router.get("/manage/rounds/{round_id}/close")
 def confirm_close(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     return _confirm_page(request, session, staff, round_id, "close")
 
 
+@access.staff_of(CHAIR)
 @router.get("/manage/rounds/{round_id}/publish")
 def confirm_publish(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     return _confirm_page(request, session, staff, round_id, "publish")
 
 
+@access.staff_of(CHAIR)
 @router.get("/manage/rounds/{round_id}/preview")
 def preview_count(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     """The count as it would be published, for the chair's eyes only: nothing is stored or revealed."""
@@ -113,6 +118,7 @@ def _chair_step(request: Request, db, staff, round_id: int, step: str, do, form:
     return RedirectResponse(f"/manage/rounds/{round_id}?done={done}", status_code=303)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/open", dependencies=[CsrfChecked])
 def open_vote(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     def do(session, actor):
@@ -121,6 +127,7 @@ def open_vote(request: Request, round_id: int, db: DatabaseDep, staff: CurrentSt
     return _chair_step(request, db, staff, round_id, "open", do)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/close", dependencies=[CsrfChecked])
 def close_vote(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
                grace_minutes: Annotated[str, Form()] = ""):
@@ -131,6 +138,7 @@ def close_vote(request: Request, round_id: int, db: DatabaseDep, staff: CurrentS
     return _chair_step(request, db, staff, round_id, "close", do, {"grace_minutes": grace_minutes})
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/close/now", dependencies=[CsrfChecked])
 def close_vote_now(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     """End the grace period early, once the ballots in progress are in."""
@@ -140,6 +148,7 @@ def close_vote_now(request: Request, round_id: int, db: DatabaseDep, staff: Curr
     return _chair_step(request, db, staff, round_id, "close", do)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/publish", dependencies=[CsrfChecked])
 def publish_results(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     def do(session, actor):

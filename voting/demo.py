@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from core.audit import CLI_ACTOR
 from governance import service as governance_service
+from governance.demo import seed_governance_demo
 from governance.models import Partnership, Phase, Role
 from governance.service import BallotSettings
 from proposals import service as proposals_service
@@ -80,6 +81,7 @@ def seed_demo(session: Session, *, ballots: int = 0, force: bool = False) -> lis
     _round_with_proposals(session, partnership.id, "Macclesfield Neighbourhood Partnership — Community Fund 2026",
                           PROPOSALS)
     seed_proposals_demo(session, partnership.id, suffix=suffix)
+    seed_governance_demo(session, partnership.id, suffix)
     return accounts
 
 

@@ -12,6 +12,7 @@ import segno
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from core import access
 from core.errors import InvalidInput, NotFound, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
@@ -28,6 +29,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 # --- the steward's desk -----------------------------------------------------------------------
 
+@access.staff()
 @router.get("/desk")
 def desk(request: Request, session: SessionDep, staff: CurrentStaff, round_id: int | None = None):
     rounds = _desk_rounds(session, staff)
@@ -82,6 +84,7 @@ def _show(token: str) -> RedirectResponse:
     return RedirectResponse(f"/desk/passes/{token}", status_code=303)
 
 
+@access.staff_of(RUNS_EVENT_DESK)
 @router.post("/desk/passes", dependencies=[CsrfChecked])
 def desk_issue(request: Request, db: DatabaseDep, staff: CurrentStaff, round_id: Annotated[int, Form()],
                name: Annotated[str, Form()] = "", postcode: Annotated[str, Form()] = "",
@@ -97,6 +100,7 @@ def desk_issue(request: Request, db: DatabaseDep, staff: CurrentStaff, round_id:
     return _show(token)
 
 
+@access.staff()
 @router.get("/desk/passes/{token}")
 def desk_ticket(request: Request, token: str, session: SessionDep, staff: CurrentStaff):
     try:
@@ -109,6 +113,7 @@ def desk_ticket(request: Request, token: str, session: SessionDep, staff: Curren
     return _desk_page(request, session, rounds, selected, ticket=ticket, token=token)
 
 
+@access.staff()
 @router.post("/desk/passes/{token}/next", dependencies=[CsrfChecked])
 def desk_next(token: str, db: DatabaseDep, staff: CurrentStaff, round_id: Annotated[int, Form()]):
     """The pass is handed over: clear it from the screen before the next resident steps up."""
@@ -134,6 +139,7 @@ def _desk_after_refusal(request, db, staff, error: PlatformError):
                           status_code=error.status_code)
 
 
+@access.staff()
 @router.post("/desk/passes/{token}/reprint", dependencies=[CsrfChecked])
 def desk_reprint_shown(request: Request, token: str, db: DatabaseDep, staff: CurrentStaff):
     """The printer jammed or the resident dropped it: a new code, and the one on screen stops working."""
@@ -147,6 +153,7 @@ def desk_reprint_shown(request: Request, token: str, db: DatabaseDep, staff: Cur
     return _show(new_token)
 
 
+@access.staff()
 @router.post("/desk/passes/{token}/void", dependencies=[CsrfChecked])
 def desk_void_shown(request: Request, token: str, db: DatabaseDep, staff: CurrentStaff):
     try:
@@ -162,6 +169,7 @@ def _done(round_id: int, message: str) -> RedirectResponse:
     return RedirectResponse(f"/desk?round_id={round_id}&done={quote_plus(message)}", status_code=303)
 
 
+@access.staff_of(RUNS_EVENT_DESK)
 @router.post("/desk/resident/reprint", dependencies=[CsrfChecked])
 def desk_reprint(request: Request, db: DatabaseDep, staff: CurrentStaff, round_id: Annotated[int, Form()],
                  name: Annotated[str, Form()] = "", postcode: Annotated[str, Form()] = ""):
@@ -177,6 +185,7 @@ def desk_reprint(request: Request, db: DatabaseDep, staff: CurrentStaff, round_i
     return _show(token)
 
 
+@access.staff_of(RUNS_EVENT_DESK)
 @router.post("/desk/resident/void", dependencies=[CsrfChecked])
 def desk_void(request: Request, db: DatabaseDep, staff: CurrentStaff, round_id: Annotated[int, Form()],
               name: Annotated[str, Form()] = "", postcode: Annotated[str, Form()] = ""):

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from core import access
 from core.database import Database
 from core.errors import InvalidInput, PlatformError
 from core.security import keyed_hash, normalise_code
@@ -56,6 +57,7 @@ def _kiosk_entry(request: Request, error: PlatformError | None = None, code: str
 
 # --- a pass opens a ballot -------------------------------------------------------------------
 
+@access.public
 @router.get("/kiosk")
 def kiosk(request: Request, db: DatabaseDep, code: str = ""):
     if code:
@@ -66,6 +68,7 @@ def kiosk(request: Request, db: DatabaseDep, code: str = ""):
     return _kiosk_entry(request)
 
 
+@access.public
 @router.post("/kiosk")
 def kiosk_start(request: Request, db: DatabaseDep, code: Annotated[str, Form()] = ""):
     return _start(request, db, code, own_device=False)
@@ -115,6 +118,7 @@ def _current(request: Request, db: Database, code: str = "") -> tuple[dict, Roun
 
 # --- the ballot ------------------------------------------------------------------------------
 
+@access.public
 @router.get("/kiosk/ballot")
 def kiosk_ballot(request: Request, db: DatabaseDep):
     current = _current(request, db)
@@ -219,6 +223,7 @@ def _chosen_from_content(content: dict) -> dict:
     return {int(p): n for p, n in (content.get("scores") or content.get("points") or {}).items()}
 
 
+@access.public
 @router.post("/kiosk/review")
 async def kiosk_review(request: Request, db: DatabaseDep):
     form = await request.form()
@@ -241,6 +246,7 @@ async def kiosk_review(request: Request, db: DatabaseDep):
     return _to("/kiosk/review")
 
 
+@access.public
 @router.get("/kiosk/review")
 def kiosk_review_page(request: Request, db: DatabaseDep):
     current = _current(request, db)
@@ -263,6 +269,7 @@ def kiosk_review_page(request: Request, db: DatabaseDep):
 
 # --- confirm and receipt ---------------------------------------------------------------------
 
+@access.public
 @router.post("/kiosk/confirm")
 def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()] = "",
                   choices_json: Annotated[str, Form()] = "{}", idempotency_key: Annotated[str, Form()] = "",

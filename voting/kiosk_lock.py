@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import audit
+from core import access, audit
 from core.audit import Actor
 from core.database import Database
 from core.errors import NotAllowed, NotFound, PlatformError
@@ -186,6 +186,7 @@ def _desk_actor(session: Session, staff) -> Actor:
     return actor_for(staff, sorted(roles)[0])
 
 
+@access.staff(RUNS_EVENT_DESK)
 @router.get("/desk/voting-points")
 def voting_points(request: Request, session: SessionDep, staff: CurrentStaff):
     _desk_actor(session, staff)
@@ -193,6 +194,7 @@ def voting_points(request: Request, session: SessionDep, staff: CurrentStaff):
                                                           "done": request.query_params.get("done")})
 
 
+@access.staff(RUNS_EVENT_DESK)
 @router.post("/desk/voting-points/unlock", dependencies=[CsrfChecked])
 def unlock_voting_point(db: DatabaseDep, staff: CurrentStaff, ref: Annotated[str, Form()] = ""):
     with db.session(write=True) as session:

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from core import access
 from core.bus import DomainEvent
 from core.database import Database
 from core.errors import NotFound
@@ -96,6 +97,7 @@ def round_exists(db: Database, round_id: int) -> bool:
     return True
 
 
+@access.public
 @router.websocket("/screen/{round_id}/ws")
 async def screen_socket(socket: WebSocket, round_id: int):
     hub: ScreenHub = socket.app.state.screen_hub

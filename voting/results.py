@@ -5,6 +5,7 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from core import access
 from core.errors import PlatformError
 from core.templating import render
 from core.web import SessionDep
@@ -145,6 +146,7 @@ def screen_context(session, round_id: int, slide: int = 0, step_ms: int = STEP_M
     return context
 
 
+@access.public
 @router.get("/rounds/{round_id}/results")
 def results_page(request: Request, round_id: int, session: SessionDep):
     context = results_context(session, round_id)
@@ -158,6 +160,7 @@ def results_page(request: Request, round_id: int, session: SessionDep):
     return render(request, "voting/results.html", context)
 
 
+@access.public
 @router.get("/rounds/{round_id}/results.pb")
 def results_pabulib(round_id: int, session: SessionDep):
     """The anonymised ballot box in Pabulib format, to recount with pabutools or `main.py tally`."""
@@ -165,6 +168,7 @@ def results_pabulib(round_id: int, session: SessionDep):
     return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="round-{round_id}.pb"'})
 
 
+@access.public
 @router.get("/rounds/{round_id}/check")
 def check_ballot_page(request: Request, round_id: int, session: SessionDep, code: str = ""):
     """A voter checks their ballot is in the box, as cast, with the tracking code from the receipt."""
@@ -179,12 +183,14 @@ def check_ballot_page(request: Request, round_id: int, session: SessionDep, code
     return render(request, "voting/check.html", context, status_code=status_code)
 
 
+@access.public
 @router.get("/rounds/{round_id}/check.json")
 def check_ballot_json(round_id: int, session: SessionDep, code: str):
     """The same check as data: the receipt's leaf and its inclusion proof against the sealed root."""
     return JSONResponse(service.check_ballot(session, round_id, code).as_json())
 
 
+@access.public
 @router.get("/screen/{round_id}")
 def big_screen(request: Request, round_id: int, session: SessionDep, slide: int = 0, step: int = STEP_MS):
     """`slide` is where a screen without JavaScript is in the results; `step` (milliseconds) sets
