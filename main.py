@@ -483,6 +483,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("format", choices=["pabulib", "csv", "360giving"])
     export.add_argument("--round", type=int, required=True)
     export.add_argument("-o", "--output")
+    export.add_argument("--database-url")
     export.set_defaults(run=cmd_export)
 
     # main() hands `tally` its own arguments before this parser runs; it is here to be listed.

@@ -11,6 +11,7 @@ from core.audit import CLI_ACTOR, AuditCheckpoint, AuditEvent, verify_chain
 from core.errors import Conflict, NotAllowed
 from governance.models import Role
 from governance.permissions import actor_for
+from proposals.models import Proposal
 from tests.builders import a_pb_day, a_staff_member, passes_for, sign_in
 from tests.test_command_line import run_cli
 from voting import certification
@@ -19,8 +20,14 @@ from voting.ballots import BallotChoices
 from voting.errors import NotCertified, RoundFrozen
 
 
-def a_published_round(db, voters: int = 3):
-    day = a_pb_day(db)
+def a_published_round(db, voters: int = 3, first_title: str | None = None):
+    day = a_pb_day(db, open_vote=first_title is None)
+    if first_title is not None:
+        with db.session(write=True) as session:
+            proposal = session.get(Proposal, day.proposals[0].id)
+            proposal.title = first_title  # written straight to the table: the form would refuse it
+            session.add(proposal)
+            voting_service.open_vote(session, CLI_ACTOR, day.round_id)
     for n, code in enumerate(passes_for(db, day.round_id, voters)):
         with db.session(write=True) as session:
             voting_service.cast_ballot(session, round_id=day.round_id, pass_code=code,
