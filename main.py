@@ -38,6 +38,7 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 
 
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
+    from delivery.routes import router as delivery_router
     from governance.routes import router as governance_router
     from proposals.routes import router as proposals_router
     from scrutiny.api import router as audit_api_router
@@ -105,7 +106,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
-                   results.router, certify.router, live_router, bundle_router, scrutiny_router):
+                   results.router, certify.router, live_router, bundle_router, scrutiny_router,
+                   delivery_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(audit_api_router)

@@ -4,6 +4,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import core.audit  # noqa: F401  (tables register on SQLModel.metadata)
+import delivery.models  # noqa: F401
 import governance.models  # noqa: F401
 import proposals.models  # noqa: F401
 import scrutiny.models  # noqa: F401

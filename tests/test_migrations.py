@@ -6,6 +6,7 @@ from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
 import core.audit  # noqa: F401
+import delivery.models  # noqa: F401
 import governance.models  # noqa: F401
 import proposals.models  # noqa: F401
 import scrutiny.models  # noqa: F401
