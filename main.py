@@ -387,7 +387,9 @@ def cmd_export(args) -> int:
         if args.format == "pabulib":
             files[args.output] = export.pabulib_for_round(session, args.round)
         elif args.format == "360giving":
-            files[args.output] = export.giving360_for_round(session, args.round, base_url=get_settings().public_url)
+            from delivery.giving360 import giving360_for_round
+
+            files[args.output] = giving360_for_round(session, args.round, base_url=get_settings().public_url)
         else:
             files[args.output] = export.results_csv(session, args.round)
             if args.output:

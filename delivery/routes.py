@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from core.errors import NotFound, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
-from delivery import repository, service
+from delivery import giving360, repository, service
 from delivery.permissions import KEEPS_BOOKS
 from delivery.service import GrantForm
 from governance import repository as governance_repo
@@ -42,6 +42,14 @@ def _project_context(session, grant_id: int) -> dict:
 def project_page(request: Request, grant_id: int, session: SessionDep):
     """Anyone: what was promised, the money spent so far, milestones, outputs and estimated outcomes."""
     return render(request, "delivery/project.html", _project_context(session, grant_id))
+
+
+@router.get("/rounds/{round_id}/360giving.json")
+def giving360_package(request: Request, round_id: int, session: SessionDep):
+    """Anyone: a certified round's awards as a 360Giving data package."""
+    text = giving360.giving360_for_round(session, round_id, base_url=request.app.state.settings.public_url)
+    return Response(text, media_type="application/json",
+                    headers={"Content-Disposition": f'attachment; filename="round-{round_id}-360giving.json"'})
 
 
 # --- the officer's books ---------------------------------------------------------------------------

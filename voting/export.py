@@ -3,12 +3,11 @@
 import csv
 import io
 import json
-import re
 
 from sqlmodel import Session
 
 from governance import repository as governance_repo
-from governance.models import BallotKind, Round, VoteStatus, as_utc
+from governance.models import BallotKind, Round, VoteStatus
 from proposals import repository as proposals_repo
 from voting import counting, pabulib
 from voting import repository as voting_repo
@@ -65,7 +64,7 @@ def _score_range(voting_round: Round) -> dict[str, str]:
 
 # --- exports of a certified round: CSV and 360Giving ---------------------------------------------
 
-def _published_outcome(session: Session, round_id: int, what: str) -> tuple[Round, dict]:
+def published_outcome(session: Session, round_id: int, what: str) -> tuple[Round, dict]:
     from voting import certification
 
     certification.require_certified(session, round_id, what)
@@ -84,7 +83,7 @@ def _csv(rows: list[list]) -> str:
 def results_csv(session: Session, round_id: int) -> str:
     """One row per project on the ballot, in the order the results page lists them, with the
     totals the page shows in its caption as the last row."""
-    voting_round, outcome = _published_outcome(session, round_id, "A CSV export")
+    voting_round, outcome = published_outcome(session, round_id, "A CSV export")
     projects = sorted(outcome["projects"], key=lambda p: (not p["selected"], -p["support"], p["id"]))
     support = "votes" if outcome["ballot_kind"] == BallotKind.approval else "total_score"
     rows: list[list] = [["round_id", "project_id", "title", "cost", support, "funded", "reason", "currency"]]
@@ -100,7 +99,7 @@ def results_csv(session: Session, round_id: int) -> str:
 def ballots_csv(session: Session, round_id: int) -> str:
     """The anonymised ballots, one row per ballot and project: the ballot number is its place in
     the order of the box's random keys, which says nothing about who voted or when."""
-    voting_round, _ = _published_outcome(session, round_id, "A CSV export")
+    voting_round, _ = published_outcome(session, round_id, "A CSV export")
     kind = voting_round.ballot_kind
     rows: list[list] = [["ballot", "project_id", "approval" if kind == BallotKind.approval else
                          "rank" if kind == BallotKind.ranking else "points" if kind == BallotKind.points else "score"]]
@@ -119,57 +118,3 @@ def ballots_csv(session: Session, round_id: int) -> str:
 def ballots_file_name(results_path: str) -> str:
     stem = results_path[:-4] if results_path.lower().endswith(".csv") else results_path
     return f"{stem}-ballots.csv"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "unnamed"
-
-
-def giving360_for_round(session: Session, round_id: int, *, base_url: str = "") -> str:
-    """The awards of a certified round as a 360Giving data package: one grant per funded project.
-
-    Recipients and the funder carry self-issued 360G- identifiers unless the project's grant
-    record (delivery) gives a registered one (GB-CHC-, GB-COH-)."""
-    voting_round, outcome = _published_outcome(session, round_id, "A 360Giving export")
-    from voting import certification
-
-    record = certification.certification_of(session, round_id)
-    partnership = governance_repo.get_partnership(session, voting_round.partnership_id)
-    confirmed_at = as_utc(record.confirmed_at)
-    award_date = confirmed_at.date().isoformat()
-    funder = {"id": f"360G-commonpurse-{_slug(partnership.slug)}", "name": partnership.name}
-    by_id = {p.id: p for p in proposals_repo.on_ballot(session, round_id)}
-    grants = []
-    for project_id in outcome["selected"]:
-        project = by_id[project_id]
-        recipient_name = project.delivered_by or project.title
-        grant = {
-            "id": f"360G-commonpurse-{_slug(partnership.slug)}-r{round_id}-p{project_id}",
-            "title": project.title[:140],
-            "description": project.summary or project.title,
-            "currency": voting_round.currency,
-            "amountAwarded": project.cost,
-            "awardDate": award_date,
-            "recipientOrganization": [{"id": f"360G-commonpurse-org-{_slug(recipient_name)}",
-                                       "name": recipient_name}],
-            "fundingOrganization": [funder],
-            "grantProgramme": [{"code": f"r{round_id}", "title": voting_round.title}],
-            "fromOpenCall": "Yes",
-            "dateModified": confirmed_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-        if voting_round.fund_source:
-            grant["description"] += f" Funded from the {voting_round.fund_source}."
-        if base_url:
-            grant["url"] = f"{base_url.rstrip('/')}/rounds/{round_id}/results"
-        for extra in GRANT_DETAILS:
-            extra(session, project, grant)
-        grants.append(grant)
-    package = {"grants": grants, "version": "1.4",
-               "title": f"{partnership.name}: {voting_round.title} awards",
-               "description": f"Awards decided by residents' vote and certified on {award_date}."}
-    return json.dumps(package, indent=2, ensure_ascii=False) + "\n"
-
-
-# Other domains (delivery) add what they know of a grant: its recipient's registered identifier,
-# planned dates, money paid out. Each is called with (session, project, grant dict).
-GRANT_DETAILS: list = []

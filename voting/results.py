@@ -185,13 +185,6 @@ def ballots_csv(round_id: int, session: SessionDep):
     return _download(export.ballots_csv(session, round_id), "text/csv; charset=utf-8", f"round-{round_id}-ballots.csv")
 
 
-@router.get("/rounds/{round_id}/360giving.json")
-def giving360(request: Request, round_id: int, session: SessionDep):
-    """A certified round's awards as a 360Giving data package."""
-    text = export.giving360_for_round(session, round_id, base_url=request.app.state.settings.public_url)
-    return _download(text, "application/json", f"round-{round_id}-360giving.json")
-
-
 @router.get("/rounds/{round_id}/check")
 def check_ballot_page(request: Request, round_id: int, session: SessionDep, code: str = ""):
     """A voter checks their ballot is in the box, as cast, with the tracking code from the receipt."""
