@@ -3,15 +3,17 @@
 import json
 from datetime import date
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
 from core.errors import NotFound, PlatformError
+from core.numbers import MAX_ID
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
-from delivery import giving360, repository, service
+from delivery import dashboard, giving360, repository, service
 from delivery.permissions import KEEPS_BOOKS
 from delivery.service import GrantForm
 from governance import repository as governance_repo
@@ -19,6 +21,7 @@ from governance.permissions import CurrentStaff, require_round_role
 from proposals import repository as proposals_repo
 from voting import certification
 from voting import repository as voting_repo
+from voting.export import csv_text
 
 router = APIRouter()
 
@@ -50,6 +53,36 @@ def giving360_package(request: Request, round_id: int, session: SessionDep):
     text = giving360.giving360_for_round(session, round_id, base_url=request.app.state.settings.public_url)
     return Response(text, media_type="application/json",
                     headers={"Content-Disposition": f'attachment; filename="round-{round_id}-360giving.json"'})
+
+
+def _filters(partnership: str, year: str) -> tuple[int | None, int | None]:
+    """Filters come from a plain GET form; anything that is not a number means "all"."""
+    def number(text: str, high: int) -> int | None:
+        text = text.strip()
+        return int(text) if text.isascii() and text.isdigit() and 0 < len(text) <= 9 and int(text) <= high else None
+    return number(partnership, MAX_ID), number(year, 9999)
+
+
+@router.get("/dashboard")
+def council_dashboard(request: Request, session: SessionDep, partnership: str = "", year: str = ""):
+    """Anyone: public money from allocation to spend, across partnerships; no personal data."""
+    partnership_id, year_number = _filters(partnership, year)
+    context = dashboard.build(session, partnership_id=partnership_id, year=year_number, today=today())
+    context.update({"partnership_id": partnership_id, "year": year_number,
+                    "query": urlencode({k: v for k, v in (("partnership", partnership_id), ("year", year_number))
+                                        if v})})
+    return render(request, "delivery/dashboard.html", context)
+
+
+@router.get("/dashboard/{table}.csv")
+def council_dashboard_csv(table: str, session: SessionDep, partnership: str = "", year: str = ""):
+    partnership_id, year_number = _filters(partnership, year)
+    tables = {t.key: t for t in dashboard.build(session, partnership_id=partnership_id, year=year_number,
+                                                today=today())["tables"]}
+    if table not in tables:
+        raise NotFound(f"The dashboard has no table called {table!r}.")
+    return Response(csv_text([tables[table].columns, *tables[table].rows]), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="dashboard-{table}.csv"'})
 
 
 # --- the officer's books ---------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def published_outcome(session: Session, round_id: int, what: str) -> tuple[Round
     return voting_round, json.loads(voting_repo.result_of(session, round_id).outcome)
 
 
-def _csv(rows: list[list]) -> str:
+def csv_text(rows: list[list]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     for row in rows:
@@ -93,7 +93,7 @@ def results_csv(session: Session, round_id: int) -> str:
     rows.append([round_id, "", "TOTAL", outcome["total_cost"], outcome["ballots"], len(outcome["selected"]),
                  f"{outcome['ballots']} ballots counted; {len(outcome['selected'])} projects funded; "
                  f"{outcome['total_cost']} of {voting_round.budget} allocated", voting_round.currency])
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def ballots_csv(session: Session, round_id: int) -> str:
@@ -112,7 +112,7 @@ def ballots_csv(session: Session, round_id: int) -> str:
         else:
             given = choices.get("scores") or choices.get("points") or {}
             rows.extend([n, int(p), v] for p, v in sorted(given.items(), key=lambda item: int(item[0])))
-    return _csv(rows)
+    return csv_text(rows)
 
 
 def ballots_file_name(results_path: str) -> str:
