@@ -9,11 +9,12 @@
     python main.py passes issue --round ID --count N [--json]
     python main.py round create --partnership ID --title T --budget N --kind {approval,scores,points,ranking} ...
     python main.py round open|close|publish ID
+    python main.py round certify ID [--as USERNAME] | round certify ID --confirm --as USERNAME
     python main.py proposal add --round ID --title T --cost N [--summary S]
     python main.py audit verify [--database-url URL | --bundle FILE.zip [--public-key KEY]]
     python main.py audit bundle --round ID -o FILE.zip
     python main.py register purge [--database-url URL]
-    python main.py export pabulib --round ID [-o FILE]
+    python main.py export {pabulib,csv,360giving} --round ID [-o FILE]
     python main.py tally FILE.pb --rule {greedy,mes,phragmen} [--satisfaction ...] [--completion] --json
 
 `python main.py --help` lists every command with its arguments.
@@ -44,6 +45,7 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from consult.routes import api_router as consult_api_router
     from consult.routes import router as consult_router
+    from delivery.routes import router as delivery_router
     from governance.admin import router as admin_router
     from governance.arc_steps import router as arc_router
     from governance.oidc import router as oidc_router
@@ -57,7 +59,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     from scrutiny.api import router as audit_api_router
     from scrutiny.bundle import router as bundle_router
     from scrutiny.routes import router as scrutiny_router
-    from voting import chair, desk, kiosk, kiosk_lock, results
+    from voting import certify, chair, desk, kiosk, kiosk_lock, results
     from voting.api import router as api_router
     from voting.live import ScreenHub
     from voting.live import router as live_router
@@ -129,8 +131,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
-                   results.router, live_router, bundle_router, scrutiny_router, residents_router, arc_router,
-                   consult_router, admin_router, partnerships_router, oidc_router):
+                   results.router, certify.router, live_router, bundle_router, scrutiny_router, residents_router,
+                   arc_router, consult_router, admin_router, partnerships_router, oidc_router, delivery_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(proposal_pages_router, include_in_schema=False)
     app.include_router(api_router)
@@ -221,10 +223,41 @@ def cmd_round(args) -> int:
     db = _database(args)
     if args.step == "close":
         return _close_round(db, args)
+    if args.step == "certify":
+        return _certify_round(db, args)
     step = {"open": service.open_vote, "publish": service.publish_results}[args.step]
     with db.session(write=True) as session:
         step(session, CLI_ACTOR, args.round_id)
     print(f"round {args.round_id}: {args.step} done")
+    return 0
+
+
+def _certify_round(db, args) -> int:
+    """The chair's certification from the terminal (as the operator, or `--as` a named chair); the
+    confirmation only `--as` a named member other than the one who certified (voting/certification.py)."""
+    from core.audit import CLI_ACTOR
+    from governance.permissions import CHAIR
+    from voting import certification
+
+    with db.session(write=True) as session:
+        if args.confirm:
+            if not args.as_username:
+                print("error: a confirmation is made by a named member of the partnership: add --as USERNAME",
+                      file=sys.stderr)
+                return 2
+            actor, name = certification.actor_for_username(session, args.round_id, args.as_username,
+                                                           certification.CONFIRMS)
+            certification.confirm(session, actor, args.round_id, name=name, via="cli")
+        elif args.as_username:
+            actor, name = certification.actor_for_username(session, args.round_id, args.as_username, CHAIR)
+            certification.certify(session, actor, args.round_id, name=name, via="cli")
+        else:
+            certification.certify(session, CLI_ACTOR, args.round_id, name="the operator (command line)", via="cli")
+    if args.confirm:
+        print(f"round {args.round_id}: certification confirmed; the results are certified")
+    else:
+        print(f"round {args.round_id}: certified; a second member must confirm "
+              f"(on the web, or `round certify {args.round_id} --confirm --as USERNAME`)")
     return 0
 
 
@@ -442,16 +475,30 @@ def cmd_register_purge(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from voting.export import pabulib_for_round
+    """Pabulib is published with the results (anyone may recount before certification); CSV and
+    360Giving only for a certified round. CSV writes the ballots beside the results file."""
+    from voting import export
 
     db = _database(args)
+    files: dict[str | None, str] = {}
     with db.session() as session:
-        text = pabulib_for_round(session, args.round)
-    if args.output:
-        with open(args.output, "w", encoding="utf-8") as out:
-            out.write(text)
-    else:
-        sys.stdout.write(text)
+        if args.format == "pabulib":
+            files[args.output] = export.pabulib_for_round(session, args.round)
+        elif args.format == "360giving":
+            from delivery.giving360 import giving360_for_round
+
+            files[args.output] = giving360_for_round(session, args.round, base_url=get_settings().public_url)
+        else:
+            files[args.output] = export.results_csv(session, args.round)
+            if args.output:
+                files[export.ballots_file_name(args.output)] = export.ballots_csv(session, args.round)
+    for path, text in files.items():
+        if path:
+            with open(path, "w", encoding="utf-8", newline="") as out:
+                out.write(text)
+            print(f"{path}: {len(text.encode('utf-8'))} bytes")
+        else:
+            sys.stdout.write(text)
     return 0
 
 
@@ -502,6 +549,12 @@ def build_parser() -> argparse.ArgumentParser:
             chair_step.add_argument("--now", action="store_true",
                                     help="do not wait for ballots in progress (no grace period)")
         chair_step.set_defaults(run=cmd_round)
+    certify = rounds.add_parser("certify", help="certify published results; a second member confirms")
+    certify.add_argument("round_id", type=int)
+    certify.add_argument("--confirm", action="store_true", help="confirm the chair's certification")
+    certify.add_argument("--as", dest="as_username", metavar="USERNAME",
+                         help="the staff account doing this step (required with --confirm)")
+    certify.set_defaults(run=cmd_round)
 
     admin = commands.add_parser("admin", help="administrator accounts").add_subparsers(dest="action", required=True)
     admin_create = admin.add_parser("create", help="make an administrator (the first one, on a new database)")
@@ -562,10 +615,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge.add_argument("--database-url")
     purge.set_defaults(run=cmd_register_purge)
 
-    export = commands.add_parser("export", help="export a published round")
-    export.add_argument("format", choices=["pabulib"])
+    export = commands.add_parser("export", help="export a published (pabulib) or certified (csv, 360giving) round")
+    export.add_argument("format", choices=["pabulib", "csv", "360giving"])
     export.add_argument("--round", type=int, required=True)
     export.add_argument("-o", "--output")
+    export.add_argument("--database-url")
     export.set_defaults(run=cmd_export)
 
     # main() hands `tally` its own arguments before this parser runs; it is here to be listed.

@@ -18,7 +18,7 @@ from governance.models import StaffAccount, VoteStatus
 from scrutiny import repository
 from scrutiny.events import ScrutinyEvent
 from scrutiny.models import Query, RegisterPurge
-from voting import register
+from voting import certification, register
 from voting import repository as voting_repo
 
 PAGE_SIZE = 50
@@ -303,14 +303,16 @@ def _aware(moment: datetime) -> datetime:
 
 
 def purge_registers(session: Session, actor: Actor, *, now: datetime, retention_days: int) -> list[RegisterPurge]:
-    """Purge the register of every round whose results were published more than `retention_days`
-    ago. Keyed to publication because certification does not exist yet; switch to it when it does."""
+    """Purge the register of every round whose results were certified (the chair's certification
+    confirmed by a second member) more than `retention_days` ago. A round published but not yet
+    certified keeps its register: the result may still be questioned."""
     purged = []
     for voting_round in governance_repo.list_rounds(session):
         if voting_round.vote_status != VoteStatus.published or repository.purge_of(session, voting_round.id):
             continue
-        result = voting_repo.result_of(session, voting_round.id)
-        if result is None or _aware(result.published_at) + timedelta(days=retention_days) > now:
+        certified = certification.certification_of(session, voting_round.id)
+        if certified is None or certified.confirmed_at is None \
+                or _aware(certified.confirmed_at) + timedelta(days=retention_days) > now:
             continue
         counts = register.forget_holders(session, voting_round.id)
         record = RegisterPurge(round_id=voting_round.id, purged_at=audit.now_utc(),

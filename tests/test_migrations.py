@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 
 import consult.models  # noqa: F401
 import core.audit  # noqa: F401
+import delivery.models  # noqa: F401
 import governance.models  # noqa: F401
 import proposals.models  # noqa: F401
 import residents.models  # noqa: F401

@@ -18,10 +18,11 @@ from sqlmodel import select
 from core.audit import CLI_ACTOR, AuditEvent, verify_chain
 from core.settings import PROJECT_ROOT, Settings
 from governance.models import Round, StaffAccount
+from governance.permissions import actor_for
 from scrutiny.models import RegisterPurge
 from scrutiny.service import purge_registers
 from tests.builders import a_pb_day, csrf_from, passes_for
-from voting import register
+from voting import certification, register
 from voting import repository as voting_repo
 from voting import service as voting_service
 from voting.ballots import BallotChoices
@@ -154,7 +155,7 @@ class TestNothingPublicNamesAResident:
 
 # --- the register purged to counts ---------------------------------------------------------------
 
-def a_round_with_desk_passes_published(db):
+def a_round_with_desk_passes_published(db, certify: bool = True):
     day = a_pb_day(db)
     with db.session(write=True) as session:
         desk = [register.issue_pass(session, CLI_ACTOR, round_id=day.round_id, name=name, postcode=postcode)
@@ -166,8 +167,13 @@ def a_round_with_desk_passes_published(db):
                                        choices=BallotChoices(scores={day.proposals[0].id: 4}))
     with db.session(write=True) as session:
         voting_service.close_vote(session, CLI_ACTOR, day.round_id)
-        result = voting_service.publish_results(session, CLI_ACTOR, day.round_id)
-    return day, result.published_at
+        voting_service.publish_results(session, CLI_ACTOR, day.round_id)
+    if not certify:
+        return day, None
+    with db.session(write=True) as session:
+        certification.certify(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
+        record = certification.confirm(session, actor_for(day.officer, "officer"), day.round_id, name="Officer")
+        return day, record.confirmed_at
 
 
 def holder_refs(db, round_id: int) -> list[str | None]:
@@ -182,6 +188,14 @@ def purge(db, now, days: int = 90):
 
 
 class TestTheRegisterIsPurgedToCounts:
+    def test_a_published_round_not_yet_certified_keeps_its_register(self, db):
+        from datetime import UTC, datetime
+
+        day, _ = a_round_with_desk_passes_published(db, certify=False)
+
+        assert purge(db, datetime.now(UTC) + timedelta(days=10_000)) == []
+        assert sum(ref is not None for ref in holder_refs(db, day.round_id)) == 3
+
     def test_nothing_is_purged_before_the_retention_period_is_over(self, db):
         day, published_at = a_round_with_desk_passes_published(db)
 

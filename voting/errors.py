@@ -25,6 +25,14 @@ class ResultsNotPublished(Conflict):
     title = "Results not published"
 
 
+class NotCertified(Conflict):
+    title = "Results not certified"
+
+
+class RoundFrozen(Conflict):
+    title = "Results certified"
+
+
 class PassVoided(UnknownPass):
     title = "Pass cancelled"
 

@@ -6,6 +6,8 @@ class VotingEvent(StrEnum):
     vote_closing = "vote.closing"
     vote_closed = "vote.closed"
     results_published = "results.published"
+    results_certified = "results.certified"
+    certification_confirmed = "results.certification_confirmed"
     pass_issued = "pass.issued"
     passes_issued = "passes.issued"
     pass_voided = "pass.voided"

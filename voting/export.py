@@ -1,5 +1,9 @@
 """A published round as a Pabulib file: the anonymised ballot box, so anyone can recount it."""
 
+import csv
+import io
+import json
+
 from sqlmodel import Session
 
 from governance import repository as governance_repo
@@ -56,3 +60,61 @@ def _score_range(voting_round: Round) -> dict[str, str]:
     if voting_round.ballot_kind == BallotKind.ranking:
         return {"max_length": str(voting_round.rank_depth)}
     return {}
+
+
+# --- exports of a certified round: CSV and 360Giving ---------------------------------------------
+
+def published_outcome(session: Session, round_id: int, what: str) -> tuple[Round, dict]:
+    from voting import certification
+
+    certification.require_certified(session, round_id, what)
+    voting_round = governance_repo.get_round(session, round_id)
+    return voting_round, json.loads(voting_repo.result_of(session, round_id).outcome)
+
+
+def csv_text(rows: list[list]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([spreadsheet_safe(cell) if isinstance(cell, str) else cell for cell in row])
+    return buffer.getvalue()
+
+
+def results_csv(session: Session, round_id: int) -> str:
+    """One row per project on the ballot, in the order the results page lists them, with the
+    totals the page shows in its caption as the last row."""
+    voting_round, outcome = published_outcome(session, round_id, "A CSV export")
+    projects = sorted(outcome["projects"], key=lambda p: (not p["selected"], -p["support"], p["id"]))
+    support = "votes" if outcome["ballot_kind"] == BallotKind.approval else "total_score"
+    rows: list[list] = [["round_id", "project_id", "title", "cost", support, "funded", "reason", "currency"]]
+    for p in projects:
+        rows.append([round_id, p["id"], p["title"], p["cost"], p["support"], "yes" if p["selected"] else "no",
+                     "" if p["selected"] else (p.get("reason") or ""), voting_round.currency])
+    rows.append([round_id, "", "TOTAL", outcome["total_cost"], outcome["ballots"], len(outcome["selected"]),
+                 f"{outcome['ballots']} ballots counted; {len(outcome['selected'])} projects funded; "
+                 f"{outcome['total_cost']} of {voting_round.budget} allocated", voting_round.currency])
+    return csv_text(rows)
+
+
+def ballots_csv(session: Session, round_id: int) -> str:
+    """The anonymised ballots, one row per ballot and project: the ballot number is its place in
+    the order of the box's random keys, which says nothing about who voted or when."""
+    voting_round, _ = published_outcome(session, round_id, "A CSV export")
+    kind = voting_round.ballot_kind
+    rows: list[list] = [["ballot", "project_id", "approval" if kind == BallotKind.approval else
+                         "rank" if kind == BallotKind.ranking else "points" if kind == BallotKind.points else "score"]]
+    for n, ballot in enumerate(voting_repo.ballots_of(session, round_id), start=1):
+        choices = json.loads(ballot.choices)
+        if "approvals" in choices:
+            rows.extend([n, int(p), 1] for p in sorted(choices["approvals"], key=int))
+        elif "ranking" in choices:
+            rows.extend([n, int(p), place] for place, p in enumerate(choices["ranking"], start=1))
+        else:
+            given = choices.get("scores") or choices.get("points") or {}
+            rows.extend([n, int(p), v] for p, v in sorted(given.items(), key=lambda item: int(item[0])))
+    return csv_text(rows)
+
+
+def ballots_file_name(results_path: str) -> str:
+    stem = results_path[:-4] if results_path.lower().endswith(".csv") else results_path
+    return f"{stem}-ballots.csv"

@@ -158,3 +158,28 @@ class ChannelCount(SQLModel, table=True):
     round_id: int = Field(primary_key=True, foreign_key="governance_round.id")
     channel: str = Field(primary_key=True)
     ballots: int = 0
+
+
+class Certification(SQLModel, table=True):
+    """The chair's certification of a published result and a second member's confirmation.
+
+    Names are kept here (staff act in public office) and shown on the results page; the log
+    itself carries only the staff reference. A round is certified once confirmed; from the
+    chair's step on it is frozen."""
+
+    __tablename__ = "voting_certification"
+
+    round_id: int = Field(primary_key=True, foreign_key="governance_round.id")
+    certified_by: str                # actor reference, e.g. "staff:3" or "cli"
+    certified_by_name: str
+    certified_role: str
+    certified_at: datetime = Field(default_factory=utcnow)
+    confirmed_by: str | None = None
+    confirmed_by_name: str | None = None
+    confirmed_role: str | None = None
+    confirmed_at: datetime | None = None
+    checkpoint_seq: int | None = None  # the signed checkpoint taken when confirmed
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None

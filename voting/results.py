@@ -3,15 +3,15 @@
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from core import access
+from core import access, audit
 from core.errors import PlatformError
 from core.templating import render
 from core.web import SessionDep
 from governance import repository as governance_repo
 from governance.models import COUNTING_RULE_LABELS
-from voting import export, service
+from voting import certification, export, service
 from voting import repository as voting_repo
 from voting.models import Channel
 
@@ -31,6 +31,7 @@ def results_context(session, round_id: int) -> dict:
     if outcome:
         outcome["projects"].sort(key=lambda p: (not p["selected"], -p["support"], p["id"]))
     return {"round": voting_round, "outcome": outcome, "result": result,
+            "certification": certification.certification_of(session, round_id),
             "rule_label": COUNTING_RULE_LABELS.get(voting_round.counting_rule, voting_round.counting_rule),
             "partnership": governance_repo.get_partnership(session, voting_round.partnership_id)}
 
@@ -155,7 +156,8 @@ def results_page(request: Request, round_id: int, session: SessionDep):
                         "segments": budget_segments(context["outcome"], context["round"].budget),
                         "unallocated": context["round"].budget - context["outcome"]["total_cost"],
                         "ties": tie_notes(context["outcome"]),
-                        "channels": turnout_by_channel(session, round_id, context["outcome"]["ballots"])})
+                        "channels": turnout_by_channel(session, round_id, context["outcome"]["ballots"]),
+                        "public_key": audit.public_key_b64()})
         context["tied_ids"] = set().union(*(tie["ids"] for tie in context["ties"]))
     return render(request, "voting/results.html", context)
 
@@ -166,6 +168,25 @@ def results_pabulib(round_id: int, session: SessionDep):
     """The anonymised ballot box in Pabulib format, to recount with pabutools or `main.py tally`."""
     text = export.pabulib_for_round(session, round_id)
     return PlainTextResponse(text, headers={"Content-Disposition": f'attachment; filename="round-{round_id}.pb"'})
+
+
+def _download(text: str, media_type: str, filename: str) -> Response:
+    return Response(text, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@access.public
+@router.get("/rounds/{round_id}/results.csv")
+def results_csv(round_id: int, session: SessionDep):
+    """A certified round's projects and results, one row per project and a totals row."""
+    return _download(export.results_csv(session, round_id), "text/csv; charset=utf-8", f"round-{round_id}-results.csv")
+
+
+@access.public
+@router.get("/rounds/{round_id}/ballots.csv")
+def ballots_csv(round_id: int, session: SessionDep):
+    """A certified round's anonymised ballots, one row per ballot and project."""
+    return _download(export.ballots_csv(session, round_id), "text/csv; charset=utf-8", f"round-{round_id}-ballots.csv")
 
 
 @access.public

@@ -1,0 +1,100 @@
+"""Grants for funded projects, the spend against them and what they delivered.
+
+Amounts are whole pounds, like budgets and costs. Evidence files are kept beside the spend entry
+they support, in their own table, so listing a ledger never reads the files."""
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from governance.models import utcnow
+
+
+class Grant(SQLModel, table=True):
+    __tablename__ = "delivery_grant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="governance_round.id", index=True)
+    proposal_id: int = Field(foreign_key="proposals_proposal.id", unique=True)
+    title: str
+    summary: str = ""
+    recipient_name: str
+    recipient_id: str                 # GB-CHC-..., GB-COH-... or a self-issued 360G-... id
+    amount: int
+    award_date: date
+    planned_start: date
+    planned_end: date
+    fund_source: str = ""
+    conditions: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SpendEntry(SQLModel, table=True):
+    __tablename__ = "delivery_spend"
+    # The same date, amount and description twice is a double entry, not two payments.
+    __table_args__ = (UniqueConstraint("grant_id", "spent_on", "amount", "description"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    grant_id: int = Field(foreign_key="delivery_grant.id", index=True)
+    spent_on: date
+    amount: int
+    description: str
+    entered_by: str                   # actor reference: "staff:3", or "recipient" through a link
+    over_grant_override: bool = False
+    evidence_type: str | None = None  # application/pdf, image/png, image/jpeg
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SpendEvidence(SQLModel, table=True):
+    __tablename__ = "delivery_spend_evidence"
+
+    spend_id: int = Field(primary_key=True, foreign_key="delivery_spend.id")
+    media_type: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class MilestoneStatus(StrEnum):
+    planned = "planned"
+    done = "done"
+    dropped = "dropped"
+
+
+class Milestone(SQLModel, table=True):
+    __tablename__ = "delivery_milestone"
+
+    id: int | None = Field(default=None, primary_key=True)
+    grant_id: int = Field(foreign_key="delivery_grant.id", index=True)
+    title: str
+    planned_on: date
+    actual_on: date | None = None
+    status: str = MilestoneStatus.planned
+
+    def is_late(self, today: date) -> bool:
+        return self.status == MilestoneStatus.planned and self.planned_on < today
+
+
+class OutputRecord(SQLModel, table=True):
+    """What a project delivered, as councils report it: "88 residents attended ... over 11 sessions"."""
+
+    __tablename__ = "delivery_output"
+
+    id: int | None = Field(default=None, primary_key=True)
+    grant_id: int = Field(foreign_key="delivery_grant.id", index=True)
+    indicator: str
+    value: int
+    unit: str
+    reported_on: date
+
+
+class OutcomeEstimate(SQLModel, table=True):
+    """Estimated savings to statutory services a year: always an estimate, with its source and method."""
+
+    __tablename__ = "delivery_outcome"
+
+    id: int | None = Field(default=None, primary_key=True)
+    grant_id: int = Field(foreign_key="delivery_grant.id", index=True)
+    savings_per_year: int
+    source: str
+    method: str

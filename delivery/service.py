@@ -1,0 +1,245 @@
+"""The rules of delivery: grants only for funded projects of a certified round, a spend ledger that
+refuses what cannot be right, and the flags a council watches (overspend, underspend at the end,
+no report for 60 days)."""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from core import audit
+from core.audit import Actor
+from core.errors import Conflict, InvalidInput, NotAllowed
+from core.numbers import MAX_MONEY, parse_money, parse_whole
+from core.text import storable
+from delivery import repository
+from delivery.events import DeliveryEvent
+from delivery.models import Grant, Milestone, MilestoneStatus, OutcomeEstimate, OutputRecord, SpendEntry, SpendEvidence
+from delivery.permissions import OVERRIDES_SPEND
+from governance import repository as governance_repo
+from proposals.models import Proposal
+from voting import certification
+from voting import repository as voting_repo
+
+# org-id.guide shapes: a Charity Commission number, a Companies House number, or a self-issued id.
+RECIPIENT_ID = re.compile(r"^(GB-CHC-[0-9]{6,8}|GB-COH-[A-Z0-9]{8}|360G-[A-Za-z0-9][A-Za-z0-9-]{1,80})$")
+MAX_EVIDENCE_BYTES = 4 * 1024 * 1024  # under the 5 MB upload body limit (core/web.py)
+NO_REPORT_DAYS = 60
+# What a file is, by its first bytes, not by its name or the type the browser claims.
+MAGIC = [(b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg")]
+
+
+def parse_day(text: str, label: str, *, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{label} must be a date written as year-month-day, for example 2026-03-31.",
+                           field=field) from None
+
+
+def _text(text: str, label: str, *, field: str, required: bool = True, limit: int = 2000) -> str:
+    cleaned = storable(text)
+    if required and not cleaned:
+        raise InvalidInput(f"Enter {label}.", field=field)
+    if len(cleaned) > limit:
+        raise InvalidInput(f"{label.capitalize()} must be at most {limit:,} characters.", field=field)
+    return cleaned
+
+
+# --- grants ---------------------------------------------------------------------------------------
+
+@dataclass
+class GrantForm:
+    """A grant as typed into the officer's form (text), read strictly."""
+
+    recipient_name: str = ""
+    recipient_id: str = ""
+    amount: str = ""
+    award_date: str = ""
+    planned_start: str = ""
+    planned_end: str = ""
+    fund_source: str = ""
+    conditions: str = ""
+
+
+def award_grant(session: Session, actor: Actor, *, round_id: int, proposal_id: int, form: GrantForm) -> Grant:
+    proposal = session.get(Proposal, proposal_id)
+    if proposal is None or proposal.round_id != round_id:
+        raise InvalidInput(f"There is no project {proposal_id}.", field="proposal_id")
+    voting_round = governance_repo.get_round(session, proposal.round_id)
+    certification.require_certified(session, voting_round.id, "A grant")
+    outcome = json.loads(voting_repo.result_of(session, voting_round.id).outcome)
+    if proposal.id not in outcome["selected"]:
+        raise Conflict(f"{proposal.title} was not funded in the vote, so it cannot have a grant.")
+    if repository.grant_for_proposal(session, proposal.id) is not None:
+        raise Conflict(f"{proposal.title} already has a grant.")
+    recipient_name = _text(form.recipient_name, "the recipient organisation's name", field="recipient_name",
+                           limit=200)
+    recipient_id = form.recipient_id.strip()
+    if not RECIPIENT_ID.match(recipient_id):
+        raise InvalidInput("The recipient's identifier must be a charity number (GB-CHC-1234567), a company "
+                           "number (GB-COH-01234567) or a 360G- identifier (360G-macc-green-gym).",
+                           field="recipient_id")
+    amount = parse_money(form.amount, "The amount awarded", field="amount")
+    if amount == 0:
+        raise InvalidInput("The amount awarded must be more than £0.", field="amount")
+    award_date = parse_day(form.award_date, "The award date", field="award_date")
+    start = parse_day(form.planned_start, "The planned start", field="planned_start")
+    end = parse_day(form.planned_end, "The planned end", field="planned_end")
+    if end < start:
+        raise InvalidInput("The planned end must be on or after the planned start.", field="planned_end")
+    grant = Grant(round_id=voting_round.id, proposal_id=proposal.id, title=proposal.title, summary=proposal.summary,
+                  recipient_name=recipient_name, recipient_id=recipient_id, amount=amount, award_date=award_date,
+                  planned_start=start, planned_end=end,
+                  fund_source=_text(form.fund_source or voting_round.fund_source, "the fund source",
+                                    field="fund_source", required=False, limit=200),
+                  conditions=_text(form.conditions, "the conditions", field="conditions", required=False,
+                                   limit=10_000))
+    session.add(grant)
+    session.flush()
+    audit.append(session, actor, DeliveryEvent.grant_awarded, f"round:{voting_round.id}", {
+        "grant": grant.id, "proposal": proposal.id, "amount": amount, "recipient_id": recipient_id,
+        "award_date": award_date.isoformat()})
+    return grant
+
+
+# --- the spend ledger -----------------------------------------------------------------------------
+
+def evidence_type(content: bytes) -> str:
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise InvalidInput(f"The evidence file is too big: at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB.",
+                           field="evidence")
+    for magic, media_type in MAGIC:
+        if content.startswith(magic):
+            return media_type
+    raise InvalidInput("The evidence must be a PDF or an image (PNG or JPEG).", field="evidence")
+
+
+def spent(session: Session, grant_id: int) -> int:
+    return sum(e.amount for e in repository.spend_of(session, grant_id))
+
+
+def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str, amount: str, description: str,
+                 today: date, evidence: bytes | None = None, override: bool = False) -> SpendEntry:
+    grant = repository.get_grant(session, grant_id, for_update=True)
+    if amount.strip().startswith("-"):
+        raise InvalidInput("A spend entry cannot be negative; record a refund as a note to the officer.",
+                           field="amount")
+    value = parse_money(amount, "The amount", field="amount")
+    if value == 0:
+        raise InvalidInput("The amount must be more than £0.", field="amount")
+    day = parse_day(spent_on, "The date", field="spent_on")
+    if day > today:
+        raise InvalidInput("The date cannot be in the future.", field="spent_on")
+    what = _text(description, "what the money was spent on", field="description", limit=500)
+    if repository.duplicate_spend(session, grant.id, day, value, what) is not None:
+        raise Conflict(f"This entry is already in the ledger: £{value:,} on {day.isoformat()} for {what}.",
+                       field="description")
+    media_type = evidence_type(evidence) if evidence else None
+    before = spent(session, grant.id)
+    over = before + value > grant.amount
+    if over and not override:
+        raise Conflict(f"This would bring the spend to £{before + value:,}, over the grant of £{grant.amount:,}. "
+                       "An officer can allow it.", field="amount")
+    if over and actor.role not in OVERRIDES_SPEND and actor.role != "admin":
+        raise NotAllowed("Only an officer can allow spend beyond the grant.")
+    entry = SpendEntry(grant_id=grant.id, spent_on=day, amount=value, description=what, entered_by=actor.ref,
+                       over_grant_override=over, evidence_type=media_type)
+    session.add(entry)
+    session.flush()
+    if evidence:
+        session.add(SpendEvidence(spend_id=entry.id, media_type=media_type, content=evidence))
+    audit.append(session, actor, DeliveryEvent.spend_recorded, f"grant:{grant.id}", {
+        "entry": entry.id, "amount": value, "spent_on": day.isoformat(), "evidence": media_type})
+    if over:
+        audit.append(session, actor, DeliveryEvent.spend_over_grant_allowed, f"grant:{grant.id}", {
+            "entry": entry.id, "spent": before + value, "grant": grant.amount})
+    return entry
+
+
+# --- milestones, outputs, outcomes ----------------------------------------------------------------
+
+def add_milestone(session: Session, actor: Actor, grant_id: int, *, title: str, planned_on: str,
+                  actual_on: str = "") -> Milestone:
+    grant = repository.get_grant(session, grant_id)
+    milestone = Milestone(grant_id=grant.id, title=_text(title, "the milestone", field="title", limit=200),
+                          planned_on=parse_day(planned_on, "The planned date", field="planned_on"))
+    if actual_on.strip():
+        milestone.actual_on = parse_day(actual_on, "The date it happened", field="actual_on")
+        milestone.status = MilestoneStatus.done
+    session.add(milestone)
+    session.flush()
+    audit.append(session, actor, DeliveryEvent.milestone_added, f"grant:{grant.id}", {
+        "milestone": milestone.id, "planned_on": milestone.planned_on.isoformat(), "status": milestone.status})
+    return milestone
+
+
+def add_output(session: Session, actor: Actor, grant_id: int, *, indicator: str, value: str, unit: str,
+               reported_on: str, today: date) -> OutputRecord:
+    grant = repository.get_grant(session, grant_id)
+    day = parse_day(reported_on, "The date", field="reported_on")
+    if day > today:
+        raise InvalidInput("The date cannot be in the future.", field="reported_on")
+    record = OutputRecord(grant_id=grant.id, indicator=_text(indicator, "what was delivered", field="indicator",
+                                                             limit=300),
+                          value=parse_whole(value, "The number", field="value", high=MAX_MONEY),
+                          unit=_text(unit, "the unit (for example residents)", field="unit", limit=60),
+                          reported_on=day)
+    session.add(record)
+    session.flush()
+    audit.append(session, actor, DeliveryEvent.output_reported, f"grant:{grant.id}", {
+        "output": record.id, "value": record.value, "unit": record.unit})
+    return record
+
+
+def add_outcome(session: Session, actor: Actor, grant_id: int, *, savings_per_year: str, source: str,
+                method: str) -> OutcomeEstimate:
+    grant = repository.get_grant(session, grant_id)
+    estimate = OutcomeEstimate(grant_id=grant.id,
+                               savings_per_year=parse_money(savings_per_year, "The estimated savings a year",
+                                                            field="savings_per_year"),
+                               source=_text(source, "where the estimate comes from", field="source", limit=500),
+                               method=_text(method, "how it was estimated", field="method", limit=2000))
+    session.add(estimate)
+    session.flush()
+    audit.append(session, actor, DeliveryEvent.outcome_estimated, f"grant:{grant.id}", {
+        "outcome": estimate.id, "savings_per_year": estimate.savings_per_year})
+    return estimate
+
+
+# --- what a council watches -----------------------------------------------------------------------
+
+@dataclass
+class GrantSummary:
+    grant: Grant
+    spent: int
+    last_report: date
+    flags: list[str]
+    late_milestones: list[Milestone]
+    savings_per_year: int
+
+    @property
+    def remaining(self) -> int:
+        return self.grant.amount - self.spent
+
+
+def summarise(session: Session, grant: Grant, today: date) -> GrantSummary:
+    entries = repository.spend_of(session, grant.id)
+    outputs = repository.outputs_of(session, grant.id)
+    milestones = repository.milestones_of(session, grant.id)
+    total = sum(e.amount for e in entries)
+    reports = [e.spent_on for e in entries] + [o.reported_on for o in outputs] + [
+        m.actual_on for m in milestones if m.actual_on]
+    last_report = max(reports, default=grant.award_date)
+    flags = []
+    if total > grant.amount:
+        flags.append(f"Overspent by £{total - grant.amount:,}")
+    if today > grant.planned_end and total < grant.amount:
+        flags.append(f"Underspent by £{grant.amount - total:,} at the end date")
+    if (today - last_report).days > NO_REPORT_DAYS and today <= grant.planned_end:
+        flags.append(f"No report for {(today - last_report).days} days")
+    late = [m for m in milestones if m.is_late(today)]
+    savings = sum(o.savings_per_year for o in repository.outcomes_of(session, grant.id))
+    return GrantSummary(grant, total, last_report, flags, late, savings)

@@ -1,0 +1,56 @@
+"""The certification pages: the chair certifies published results, a second member confirms."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+
+from core.errors import PlatformError
+from core.templating import render
+from core.web import CsrfChecked, DatabaseDep, SessionDep
+from governance import repository as governance_repo
+from governance.permissions import CHAIR, CurrentStaff, require_round_role
+from voting import certification
+from voting import repository as voting_repo
+
+router = APIRouter()
+
+
+def _page(request: Request, session, staff, round_id: int, error: PlatformError | None = None):
+    voting_round, actor = require_round_role(session, staff, round_id, CHAIR | certification.CONFIRMS)
+    record = certification.certification_of(session, round_id)
+    return render(request, "voting/certify.html", {
+        "round": voting_round, "record": record, "actor": actor, "staff": staff,
+        "partnership": governance_repo.get_partnership(session, voting_round.partnership_id),
+        "result": voting_repo.result_of(session, round_id),
+        "is_chair": actor.role in ("chair", "admin"),
+        "certified_by_me": record is not None and record.certified_by == actor.ref,
+        "error": error,
+    }, status_code=error.status_code if error else 200)
+
+
+@router.get("/manage/rounds/{round_id}/certify")
+def certify_page(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
+    """What certifying means, and the chair's (or the second member's) button."""
+    return _page(request, session, staff, round_id)
+
+
+def _step(request: Request, db, staff, round_id: int, allowed, do, done: str):
+    try:
+        with db.session(write=True) as session:
+            _, actor = require_round_role(session, staff, round_id, allowed)
+            do(session, actor, round_id, name=staff.display_name)
+    except PlatformError as error:
+        if error.status_code in (401, 404):
+            raise
+        with db.session() as session:
+            return _page(request, session, staff, round_id, error)
+    return RedirectResponse(f"/manage/rounds/{round_id}/certify?done={done}", status_code=303)
+
+
+@router.post("/manage/rounds/{round_id}/certify", dependencies=[CsrfChecked])
+def certify(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
+    return _step(request, db, staff, round_id, CHAIR, certification.certify, "certified")
+
+
+@router.post("/manage/rounds/{round_id}/certify/confirm", dependencies=[CsrfChecked])
+def confirm(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
+    return _step(request, db, staff, round_id, certification.CONFIRMS, certification.confirm, "confirmed")
