@@ -36,6 +36,7 @@ from core import access
 from core.bus import InProcessBus
 from core.database import Database, is_sqlite, migrate, normalise_url
 from core.errors import install_error_handlers
+from core.i18n import LocaleMiddleware
 from core.pg_bus import PostgresBus
 from core.settings import PROJECT_ROOT, Settings, get_settings
 from core.templating import render
@@ -99,6 +100,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key, session_cookie="cp_session",
                        same_site="lax", max_age=settings.staff_session_hours * 3600,
                        https_only=settings.session_cookie_secure or settings.public_url.startswith("https://"))
+    # The request's language (?lang=, the device's cookie, Accept-Language), for pages and errors alike.
+    app.add_middleware(LocaleMiddleware)
     # A vote whose grace period has run out is closed on the next request that arrives.
     app.add_middleware(chair.FinishClosingsWhenDue)
     app.add_middleware(SecureCookiesOnHttps)

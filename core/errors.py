@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from core.i18n import N_, gettext
+
 log = logging.getLogger(__name__)
 
 # Pass codes travel in the kiosk's QR address, so no page may leak its address to another site;
@@ -35,7 +37,7 @@ def bounded(text: str, limit: int = MAX_MESSAGE_LENGTH) -> str:
 
 class PlatformError(Exception):
     status_code = 400
-    title = "Request refused"
+    title = N_("Request refused")
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         message = bounded(message)
@@ -47,34 +49,35 @@ class PlatformError(Exception):
 
 class NotFound(PlatformError):
     status_code = 404
-    title = "Not found"
+    title = N_("Not found")
 
 
 class NotSignedIn(PlatformError):
     status_code = 401
-    title = "Sign-in needed"
+    title = N_("Sign-in needed")
     # Where a person is sent to sign in (an admin whose sign-in is no longer recent re-enters the password).
     sign_in_path = "/login"
 
-    def __init__(self, message: str, *, field: str | None = None, sign_in_path: str = "/login") -> None:
+    def __init__(self, message: str, *, field: str | None = None, sign_in_path: str | None = None) -> None:
         super().__init__(message, field=field)
-        # Where a person is sent to sign in: staff at /login, residents at /signin.
-        self.sign_in_path = sign_in_path
+        # Staff sign in at /login, residents at /signin (passed by the resident's check).
+        if sign_in_path is not None:
+            self.sign_in_path = sign_in_path
 
 
 class NotAllowed(PlatformError):
     status_code = 403
-    title = "Not allowed"
+    title = N_("Not allowed")
 
 
 class Conflict(PlatformError):
     status_code = 409
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class InvalidInput(PlatformError):
     status_code = 422
-    title = "Invalid input"
+    title = N_("Invalid input")
 
 
 def wants_json(request: Request) -> bool:
@@ -93,6 +96,9 @@ def problem_response(status: int, title: str, detail: str, request: Request, **e
 def html_error(request: Request, status: int, title: str, detail: str) -> Response:
     from core.templating import templates
 
+    # Titles, and the messages said here, are looked up in the request's language; a service's own
+    # message was put in it where it was raised.
+    title, detail = gettext(title), gettext(detail)
     if request.headers.get("hx-request") == "true":
         # htmx swaps 4xx bodies only where the page asks; the message goes to the page's alert area.
         return templates.TemplateResponse(request, "components/error_fragment.html",
@@ -138,12 +144,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Sign-in needed", 403: "Not allowed",
-                  413: "Too large", 429: "Too many attempts"}
-        detail = exc.detail if isinstance(exc.detail, str) else "The request was refused."
+        titles = {404: N_("Not found"), 405: N_("Method not allowed"), 401: N_("Sign-in needed"),
+                  403: N_("Not allowed"), 413: N_("Too large"), 429: N_("Too many attempts")}
+        detail = exc.detail if isinstance(exc.detail, str) else N_("The request was refused.")
         if exc.status_code == 404 and detail == "Not Found":
-            detail = "There is no page at this address."
-        response = respond(request, exc.status_code, titles.get(exc.status_code, "Request refused"), detail)
+            detail = N_("There is no page at this address.")
+        response = respond(request, exc.status_code, titles.get(exc.status_code, N_("Request refused")), detail)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
@@ -151,5 +157,5 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, exc: Exception) -> Response:
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        return respond(request, 500, "Something went wrong",
-                       "The server could not finish this request. Nothing you had already sent was lost.")
+        return respond(request, 500, N_("Something went wrong"),
+                       N_("The server could not finish this request. Nothing you had already sent was lost."))

@@ -2,7 +2,7 @@
 
 from fastapi.templating import Jinja2Templates
 
-from core.money import money
+from core import i18n
 from core.settings import PROJECT_ROOT, get_settings
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
@@ -10,8 +10,8 @@ templates.env.globals["site_name"] = get_settings().site_name
 templates.env.globals["htmx_js"] = "/static/htmx-2.0.11.min.js"
 templates.env.globals["htmx_ws_js"] = "/static/htmx-ext-ws-2.0.4.js"
 
-
-templates.env.filters["money"] = money
+# _(), ngettext(), the money and date filters, all in the request's language.
+i18n.install(templates.env)
 
 
 def _day_words(day):
@@ -31,10 +31,15 @@ def render_block(template_name: str, block_name: str, context: dict) -> str:
 
 
 def render(request, name: str, context: dict | None = None, status_code: int = 200, headers=None):
-    """A whole page, with what every page needs: the signed-in name and the form token."""
+    """A whole page, with what every page needs: the signed-in name and the form token; in the
+    request's language, or in English with a note in Welsh on a page not yet translated."""
     from core.web import csrf_token
 
+    language = i18n.page_language(name)
     full = {"staff_name": request.session.get("staff_name"), "staff_admin": request.session.get("staff_admin"),
             "csrf_token": csrf_token(request), "resident_signed_in": "resident_id" in request.session,
-            **(context or {})}
-    return templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
+            "english_only": language != i18n.current(), **(context or {})}
+    with i18n.use(language):
+        response = templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
+    response.headers["content-language"] = i18n.HTML_LANG[language]
+    return response

@@ -7,6 +7,8 @@ from enum import StrEnum
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.i18n import N_, gettext, ngettext
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -49,19 +51,19 @@ PHASE_LABELS = {
 
 # The arc's names are the partnership's working words; residents see what is happening instead.
 PUBLIC_PHASE_WORDS = {
-    Phase.inform: "Sharing the budget",
-    Phase.consult: "Asking residents about priorities",
-    Phase.involve: "Collecting ideas",
-    Phase.collaborate: "Ideas being costed",
-    Phase.empower: "Voting",
-    Phase.deliver: "Projects under way",
+    Phase.inform: N_("Sharing the budget"),
+    Phase.consult: N_("Asking residents about priorities"),
+    Phase.involve: N_("Collecting ideas"),
+    Phase.collaborate: N_("Ideas being costed"),
+    Phase.empower: N_("Voting"),
+    Phase.deliver: N_("Projects under way"),
 }
 
 # While the vote runs and is counted, what residents need to know is where the vote is.
 PUBLIC_VOTE_WORDS = {
-    "draft": "Voting soon",
-    "open": "Voting now",
-    "closed": "Counting the votes",
+    "draft": N_("Voting soon"),
+    "open": N_("Voting now"),
+    "closed": N_("Counting the votes"),
 }
 
 # What residents may do in each phase.
@@ -91,11 +93,12 @@ class CountingRule(StrEnum):
 
 
 COUNTING_RULE_LABELS = {
-    CountingRule.greedy: "Most support first: projects are funded in order of support, skipping any that no longer fit",
-    CountingRule.mes: "Equal shares: the budget is split equally between voters, and each project is paid for "
-                      "by the voters who back it, so every group of residents gets its fair share",
-    CountingRule.phragmen: "Phragmén: projects are funded so that the load of paying for them is spread as "
-                           "evenly as possible between the voters who approve them (approval ballots only)",
+    CountingRule.greedy: N_("Most support first: projects are funded in order of support, skipping any that no "
+                            "longer fit"),
+    CountingRule.mes: N_("Equal shares: the budget is split equally between voters, and each project is paid for "
+                         "by the voters who back it, so every group of residents gets its fair share"),
+    CountingRule.phragmen: N_("Phragmén: projects are funded so that the load of paying for them is spread as "
+                              "evenly as possible between the voters who approve them (approval ballots only)"),
 }
 
 
@@ -227,10 +230,11 @@ class Round(SQLModel, table=True):
 
     @property
     def public_stage(self) -> str:
-        """Where the round is, in the words residents use (the arc's names stay on staff pages)."""
+        """Where the round is, in the words residents use (the arc's names stay on staff pages), in the
+        language of the page asking."""
         if self.phase == Phase.empower and self.vote_status in PUBLIC_VOTE_WORDS:
-            return PUBLIC_VOTE_WORDS[self.vote_status]
-        return PUBLIC_PHASE_WORDS[Phase(self.phase)]
+            return gettext(PUBLIC_VOTE_WORDS[self.vote_status])
+        return gettext(PUBLIC_PHASE_WORDS[Phase(self.phase)])
 
     def title_under(self, partnership_name: str) -> str:
         """The title as shown under its partnership's name: "Macclesfield Neighbourhood Partnership —
@@ -243,12 +247,12 @@ class Round(SQLModel, table=True):
     @property
     def ballot_label(self) -> str:
         if self.ballot_kind == BallotKind.scores:
-            return f"scores {self.score_min}–{self.score_max}"
+            return gettext("scores %(low)s–%(high)s", low=self.score_min, high=self.score_max)
         if self.ballot_kind == BallotKind.points:
-            return f"spread {self.points_total} points"
+            return ngettext("spread %(num)s point", "spread %(num)s points", self.points_total)
         if self.ballot_kind == BallotKind.ranking:
-            return f"rank your top {self.rank_depth}"
-        return "approval within the budget"
+            return gettext("rank your top %(depth)s", depth=self.rank_depth)
+        return gettext("approval within the budget")
 
 
 class Invitation(SQLModel, table=True):

@@ -9,7 +9,20 @@
   var kind = form.getAttribute("data-kind");
   var key = "commonpurse.draft." + form.getAttribute("data-draft-key");
   var progress = document.getElementById("progress");
-  var pounds = new Intl.NumberFormat("en-GB", { style: "currency", currency: "GBP", maximumFractionDigits: 0 });
+  // The words come from the page, in its language ("%(n)s of %(total)s scored"); English if absent.
+  var words = {
+    scored: "%(n)s of %(total)s scored", given: "%(n)s of %(total)s points given",
+    over_points: "%(n)s of %(total)s points given: that is %(over)s too many, take some away",
+    points_left: "%(n)s of %(total)s points given (%(left)s left)", filled: "%(n)s of %(total)s places filled",
+    picked: "%(n)s picked: %(sum)s of %(budget)s", over_budget: "%(n)s picked: %(sum)s of %(budget)s (over budget: untick something)",
+    too_many: "%(n)s picked: %(sum)s of %(budget)s (too many: at most %(most)s)"
+  };
+  try { Object.assign(words, JSON.parse(form.getAttribute("data-words") || "{}")); } catch (err) { /* keep English */ }
+  function say(name, values) {
+    return words[name].replace(/%\((\w+)\)s/g, function (all, key) { return String(values[key]); });
+  }
+  var pounds = new Intl.NumberFormat(document.documentElement.lang === "cy" ? "cy-GB" : "en-GB",
+                                     { style: "currency", currency: "GBP", maximumFractionDigits: 0 });
 
   function fields() {
     return Array.prototype.filter.call(form.elements, function (e) { return e.name && e.type !== "submit"; });
@@ -43,39 +56,39 @@
 
   function whole(text) { return /^[0-9]+$/.test(text) ? Number(text) : null; }
 
+  // The bar's words, and whether they say something is wrong (too many, over budget).
   function describe() {
     var all = fields();
     if (kind === "scores") {
       var scored = {};
       all.forEach(function (e) { if (e.checked) { scored[e.name] = true; } });
-      return Object.keys(scored).length + " of " + form.getAttribute("data-projects") + " scored";
+      return [say("scored", { n: Object.keys(scored).length, total: form.getAttribute("data-projects") }), false];
     }
     if (kind === "points") {
       var allowed = Number(form.getAttribute("data-points")), given = 0;
       all.forEach(function (e) { given += whole(e.value.trim()) || 0; });
-      var text = given + " of " + allowed + " points given";
-      if (given > allowed) { return text + ": that is " + (given - allowed) + " too many, take some away"; }
-      return text + " (" + (allowed - given) + " left)";
+      if (given > allowed) { return [say("over_points", { n: given, total: allowed, over: given - allowed }), true]; }
+      return [say("points_left", { n: given, total: allowed, left: allowed - given }), false];
     }
     if (kind === "ranking") {
       var filled = all.filter(function (e) { return e.value !== ""; }).length;
-      return filled + " of " + form.getAttribute("data-places") + " places filled";
+      return [say("filled", { n: filled, total: form.getAttribute("data-places") }), false];
     }
     var picked = all.filter(function (e) { return e.checked; });
     var sum = picked.reduce(function (acc, e) { return acc + Number(e.getAttribute("data-cost")); }, 0);
     // Read from the form, not from the text this function rewrites.
     var budget = Number(form.getAttribute("data-budget"));
     var most = whole(form.getAttribute("data-max-picks") || "");
-    var text = picked.length + " picked: " + pounds.format(sum) + " of " + pounds.format(budget);
-    if (sum > budget) { return text + " (over budget: untick something)"; }
-    if (most !== null && picked.length > most) { return text + " (too many: at most " + most + ")"; }
-    return text;
+    var values = { n: picked.length, sum: pounds.format(sum), budget: pounds.format(budget), most: most };
+    if (sum > budget) { return [say("over_budget", values), true]; }
+    if (most !== null && picked.length > most) { return [say("too_many", values), true]; }
+    return [say("picked", values), false];
   }
 
   function update() {
-    var text = describe();
-    if (progress.textContent !== text) { progress.textContent = text; }
-    progress.classList.toggle("over", /too many|over budget/.test(text));
+    var described = describe();
+    if (progress.textContent !== described[0]) { progress.textContent = described[0]; }
+    progress.classList.toggle("over", described[1]);
   }
 
   restore();

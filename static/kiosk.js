@@ -25,6 +25,11 @@
   }
   function startAgain() { forgetDrafts(); location.replace("/kiosk"); }
   function say(text) { var region = document.getElementById("messages"); if (region) { region.textContent = text; } }
+  // The page's own words for these messages (in its language: data-say-* on the header), else English.
+  function words(name, english) {
+    var header = document.querySelector(".kiosk-header");
+    return (header && header.getAttribute("data-say-" + name)) || english;
+  }
 
   // Resolves with the server's answer (a receipt, or a refusal to show); retries only when
   // there was no answer at all or the server failed, which is safe with the idempotency key.
@@ -66,9 +71,9 @@
       var body = new URLSearchParams(new FormData(confirmForm)).toString();
       remember(body);
       Array.prototype.forEach.call(document.querySelectorAll("button"), function (b) { b.disabled = true; });
-      say("Sending your vote…");
+      say(words("sending", "Sending your vote…"));
       send(body, function () {
-        say("The connection dropped. Your vote is kept safe on this tablet and is being sent again. Please wait here.");
+        say(words("dropped", "The connection dropped. Your vote is kept safe on this tablet and is being sent again. Please wait here."));
       }).then(showPage);
     });
   } else if (document.querySelector("form[data-kiosk-start]")) {
@@ -76,7 +81,7 @@
     forgetDrafts();
     if (pending()) {
       // The tablet was reloaded before a ballot got through: send it now, quietly.
-      send(pending(), null).then(function () { say("A vote kept on this tablet has now been sent."); });
+      send(pending(), null).then(function () { say(words("sent", "A vote kept on this tablet has now been sent.")); });
     }
   }
 
@@ -102,7 +107,7 @@
       receiptTimer = setTimeout(startAgain, receiptSeconds * 1000);
     };
     ["pointerdown", "keydown"].forEach(function (kind) { document.addEventListener(kind, restartReceipt); });
-    moreTime.addEventListener("click", function () { say("You have another minute."); });
+    moreTime.addEventListener("click", function () { say(words("more-time", "You have another minute.")); });
     moreTime.hidden = false;
     restartReceipt();
   }

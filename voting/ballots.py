@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from core.money import money
+from core import i18n
+from core.i18n import gettext as _
+from core.i18n import ngettext
 from governance.models import BallotKind, Round
 from proposals.models import Proposal
 from voting.errors import InvalidBallot
@@ -54,7 +56,7 @@ def choices_from_content(content: dict) -> BallotChoices:
 def _unknown(by_id: dict, ids) -> None:
     unknown = sorted({p for p in ids if p not in by_id})
     if unknown:
-        raise InvalidBallot(f"These are not projects on this ballot: {', '.join(map(str, unknown))}.")
+        raise InvalidBallot(_("These are not projects on this ballot: %(ids)s.", ids=", ".join(map(str, unknown))))
 
 
 def _whole(value) -> bool:
@@ -79,17 +81,18 @@ def validate(voting_round: Round, projects: list[Proposal], choices: BallotChoic
 def _approval(voting_round: Round, by_id: dict, picked: list[int]) -> dict:
     _unknown(by_id, picked)
     if len(set(picked)) != len(picked):
-        raise InvalidBallot("A project was picked more than once.")
+        raise InvalidBallot(_("A project was picked more than once."))
     least = max(voting_round.min_picks, 1)
     if len(picked) < least:
-        raise InvalidBallot(f"Pick at least {least} project{'s' if least > 1 else ''}.")
+        raise InvalidBallot(ngettext("Pick at least %(num)s project.", "Pick at least %(num)s projects.", least))
     if voting_round.max_picks is not None and len(picked) > voting_round.max_picks:
-        raise InvalidBallot(f"Too many picks: {len(picked)} chosen, at most {voting_round.max_picks} allowed.")
+        raise InvalidBallot(_("Too many picks: %(chosen)s chosen, at most %(most)s allowed.", chosen=len(picked),
+                              most=voting_round.max_picks))
     total = sum(by_id[p].cost for p in picked)
     if total > voting_round.budget:
-        raise InvalidBallot(
-            f"Over budget: your choices cost {money(total, voting_round.currency)}, "
-            f"more than the {money(voting_round.budget, voting_round.currency)} available.")
+        raise InvalidBallot(_("Over budget: your choices cost %(total)s, more than the %(budget)s available.",
+                              total=i18n.money(total, voting_round.currency),
+                              budget=i18n.money(voting_round.budget, voting_round.currency)))
     return {"approvals": sorted(picked)}
 
 
@@ -99,9 +102,10 @@ def _scores(voting_round: Round, by_id: dict, scores: dict[int, int]) -> dict:
     outside = sorted(p for p, s in scores.items() if not (_whole(s) and low <= s <= high))
     if outside:
         names = ", ".join(f"{by_id[p].title} ({scores[p]})" for p in outside)
-        raise InvalidBallot(f"Scores must be whole numbers from {low} to {high}; outside the range: {names}.")
+        raise InvalidBallot(_("Scores must be whole numbers from %(low)s to %(high)s; outside the range: %(projects)s.",
+                              low=low, high=high, projects=names))
     if not scores:
-        raise InvalidBallot("Score at least one project.")
+        raise InvalidBallot(_("Score at least one project."))
     return {"scores": {str(p): scores[p] for p in sorted(scores)}}
 
 
@@ -110,14 +114,14 @@ def _points(voting_round: Round, by_id: dict, points: dict[int, int]) -> dict:
     negative = sorted(p for p, n in points.items() if not (_whole(n) and n >= 0))
     if negative:
         names = ", ".join(f"{by_id[p].title} ({points[p]})" for p in negative)
-        raise InvalidBallot(f"Points must be whole numbers, 0 or more: {names}.")
+        raise InvalidBallot(_("Points must be whole numbers, 0 or more: %(projects)s.", projects=names))
     given = {p: n for p, n in points.items() if n > 0}
     total, allowed = sum(given.values()), voting_round.points_total
     if total > allowed:
-        raise InvalidBallot(f"Too many points: you gave {total}, and you have {allowed} to spread. "
-                            f"Take {total - allowed} away.")
+        raise InvalidBallot(_("Too many points: you gave %(total)s, and you have %(allowed)s to spread. "
+                              "Take %(over)s away.", total=total, allowed=allowed, over=total - allowed))
     if not given:
-        raise InvalidBallot(f"Give at least one point: you have {allowed} to spread.")
+        raise InvalidBallot(_("Give at least one point: you have %(allowed)s to spread.", allowed=allowed))
     # Zero points say nothing, so they are not kept: the ballot box holds only what was given.
     return {"points": {str(p): given[p] for p in sorted(given)}}
 
@@ -127,10 +131,11 @@ def _ranking(voting_round: Round, by_id: dict, ranking: list[int]) -> dict:
         raise InvalidBallot("\"ranking\" must be a list of project ids (whole numbers).")
     _unknown(by_id, ranking)
     if len(set(ranking)) != len(ranking):
-        raise InvalidBallot("A project was ranked more than once: give each project one place at most.")
+        raise InvalidBallot(_("A project was ranked more than once: give each project one place at most."))
     if not ranking:
-        raise InvalidBallot("Rank at least one project.")
+        raise InvalidBallot(_("Rank at least one project."))
     depth = min(voting_round.rank_depth, len(by_id))
     if len(ranking) > depth:
-        raise InvalidBallot(f"Too many places: you ranked {len(ranking)} projects, and at most {depth} can be ranked.")
+        raise InvalidBallot(_("Too many places: you ranked %(ranked)s projects, and at most %(depth)s can be ranked.",
+                              ranked=len(ranking), depth=depth))
     return {"ranking": list(ranking)}

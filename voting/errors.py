@@ -1,28 +1,29 @@
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.i18n import N_
 
 
 class UnknownPass(NotAllowed):
-    title = "Pass not recognised"
+    title = N_("Pass not recognised")
 
 
 class PassAlreadyUsed(Conflict):
-    title = "Pass already used"
+    title = N_("Pass already used")
 
 
 class VoteNotOpen(Conflict):
-    title = "Voting is not open"
+    title = N_("Voting is not open")
 
 
 class InvalidBallot(InvalidInput):
-    title = "Ballot not accepted"
+    title = N_("Ballot not accepted")
 
 
 class NotEligible(NotAllowed):
-    title = "Not eligible"
+    title = N_("Not eligible")
 
 
 class ResultsNotPublished(Conflict):
-    title = "Results not published"
+    title = N_("Results not published")
 
 
 class NotCertified(Conflict):
@@ -34,7 +35,7 @@ class RoundFrozen(Conflict):
 
 
 class PassVoided(UnknownPass):
-    title = "Pass cancelled"
+    title = N_("Pass cancelled")
 
 
 class AlreadyHasPass(Conflict):

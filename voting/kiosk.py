@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from core import access
+from core import access, i18n
 from core.database import Database
 from core.errors import InvalidInput, PlatformError
 from core.security import keyed_hash, normalise_code
@@ -22,6 +22,7 @@ from governance import repository as governance_repo
 from governance.models import BallotKind, Round
 from proposals import repository as proposals_repo
 from voting import ballots, casting, register
+from voting import repository as voting_repo
 from voting.ballots import BallotChoices
 from voting.errors import InvalidBallot, PassAlreadyUsed
 from voting.kiosk_lock import counting_wrong_codes
@@ -31,9 +32,21 @@ router = APIRouter()
 
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 STATE = "kiosk"  # the session key holding the ballot in progress: pass, device, reviewed choices
-DAMAGED = "The ballot form was damaged; please start again."
-USED = ("This pass has already been used, so its vote is already in the ballot box. If you have not voted "
-        "yet, take the pass to a steward at the desk.")
+DAMAGED = i18n.N_("The ballot form was damaged; please start again.")
+USED = i18n.N_("This pass has already been used, so its vote is already in the ballot box. If you have not "
+               "voted yet, take the pass to a steward at the desk.")
+# What the bar under the ballot says as the resident goes (ballot.js fills in the numbers).
+PROGRESS_WORDS = {
+    "scored": i18n.N_("%(n)s of %(total)s scored"),
+    "given": i18n.N_("%(n)s of %(total)s points given"),
+    "over_points": i18n.N_("%(n)s of %(total)s points given: that is %(over)s too many, take some away"),
+    "points_left": i18n.N_("%(n)s of %(total)s points given (%(left)s left)"),
+    "filled": i18n.N_("%(n)s of %(total)s places filled"),
+    "picked_count": i18n.N_("%(n)s picked"),
+    "picked": i18n.N_("%(n)s picked: %(sum)s of %(budget)s"),
+    "over_budget": i18n.N_("%(n)s picked: %(sum)s of %(budget)s (over budget: untick something)"),
+    "too_many": i18n.N_("%(n)s picked: %(sum)s of %(budget)s (too many: at most %(most)s)"),
+}
 
 
 def _page(request: Request, name: str, context: dict, status_code: int = 200):
@@ -47,7 +60,7 @@ def _to(path: str) -> RedirectResponse:
 def _kiosk_entry(request: Request, error: PlatformError | None = None, code: str = ""):
     message = None
     if error is not None:
-        message = USED if isinstance(error, PassAlreadyUsed) else error.message
+        message = i18n.gettext(USED) if isinstance(error, PassAlreadyUsed) else error.message
     headers = dict(NO_STORE)
     if getattr(error, "retry_after", None):
         headers["Retry-After"] = str(error.retry_after)
@@ -136,6 +149,8 @@ def _ballot_page(request: Request, state: dict, voting_round: Round, projects: l
         "scores": list(range(voting_round.score_min, voting_round.score_max + 1)),
         "places": list(range(1, min(voting_round.rank_depth, len(projects)) + 1)),
         "progress": _progress(voting_round, projects, chosen),
+        "progress_words": json.dumps({name: i18n.gettext(words) for name, words in PROGRESS_WORDS.items()},
+                                     ensure_ascii=False),
         # Names the copy of this ballot kept on the tablet, so a reload restores it; a hash, so
         # the pass code itself is not written to storage.
         "draft_key": keyed_hash(f"draft|{state['code']}")[:20],
@@ -146,13 +161,13 @@ def _progress(voting_round: Round, projects: list, chosen: dict) -> str:
     """"7 of 17 scored": how far through the ballot the resident is (ballot.js keeps it current)."""
     kind = voting_round.ballot_kind
     if kind == BallotKind.scores:
-        return f"{len(chosen)} of {len(projects)} scored"
+        return i18n.gettext(PROGRESS_WORDS["scored"], n=len(chosen), total=len(projects))
     if kind == BallotKind.points:
         given = sum(n for n in chosen.values() if isinstance(n, int))
-        return f"{given} of {voting_round.points_total} points given"
+        return i18n.gettext(PROGRESS_WORDS["given"], n=given, total=voting_round.points_total)
     if kind == BallotKind.ranking:
-        return f"{len(chosen)} of {min(voting_round.rank_depth, len(projects))} places filled"
-    return f"{len(chosen)} picked"
+        return i18n.gettext(PROGRESS_WORDS["filled"], n=len(chosen), total=min(voting_round.rank_depth, len(projects)))
+    return i18n.gettext(PROGRESS_WORDS["picked_count"], n=len(chosen))
 
 
 class _Refused(InvalidBallot):
@@ -177,7 +192,7 @@ def _choices_from_form(form, voting_round: Round, projects: list) -> tuple[Ballo
     if kind == BallotKind.approval:
         picked = [_whole_number(str(v)) for v in form.getlist("pick")]
         if None in picked:
-            raise InvalidInput(DAMAGED)
+            raise InvalidInput(i18n.gettext(DAMAGED))
         return BallotChoices(approvals=picked), {p: True for p in picked}
     prefix = {BallotKind.scores: "score-", BallotKind.points: "points-", BallotKind.ranking: "rank-"}[kind]
     given: dict[int, int] = {}
@@ -189,7 +204,7 @@ def _choices_from_form(form, voting_round: Round, projects: list) -> tuple[Ballo
             continue
         project = _whole_number(name.removeprefix(prefix))
         if project is None:
-            raise InvalidInput(DAMAGED)
+            raise InvalidInput(i18n.gettext(DAMAGED))
         kept[project] = text
         number = _whole_number(text)
         if number is None:
@@ -197,8 +212,9 @@ def _choices_from_form(form, voting_round: Round, projects: list) -> tuple[Ballo
         else:
             given[project] = kept[project] = number
     if bad:
-        what = "Points" if kind == BallotKind.points else "Choices"
-        raise _Refused(f"{what} must be whole numbers, 0 or more: check {', '.join(bad)}.", kept)
+        message = (i18n.N_("Points must be whole numbers, 0 or more: check %(projects)s.") if kind == BallotKind.points
+                   else i18n.N_("Choices must be whole numbers, 0 or more: check %(projects)s."))
+        raise _Refused(i18n.gettext(message, projects=", ".join(bad)), kept)
     if kind == BallotKind.scores:
         return BallotChoices(scores=given), given
     if kind == BallotKind.points:
@@ -209,8 +225,9 @@ def _choices_from_form(form, voting_round: Round, projects: list) -> tuple[Ballo
     shared = [(place, ps) for place, ps in sorted(by_place.items()) if len(ps) > 1]
     if shared:
         place, ps = shared[0]
-        raise _Refused(f"{' and '.join(titles.get(p, str(p)) for p in ps)} are both in place {place}. "
-                       "Give each place to one project.", given)
+        raise _Refused(i18n.gettext("%(projects)s are both in place %(place)s. Give each place to one project.",
+                                    projects=i18n.gettext(" and ").join(titles.get(p, str(p)) for p in ps),
+                                    place=place), given)
     # Places are kept in order even with a gap (1st and 3rd, no 2nd): the review shows the result.
     return BallotChoices(ranking=[by_place[place][0] for place in sorted(by_place)]), given
 
@@ -286,11 +303,11 @@ def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()
         try:
             content, own = json.loads(choices_json), device == "own"
         except ValueError:
-            return _kiosk_entry(request, InvalidInput(DAMAGED), code)
+            return _kiosk_entry(request, InvalidInput(i18n.gettext(DAMAGED)), code)
     try:
         choices = ballots.choices_from_content(content)
     except (ValueError, KeyError, TypeError, AttributeError):
-        return _kiosk_entry(request, InvalidInput(DAMAGED), code)
+        return _kiosk_entry(request, InvalidInput(i18n.gettext(DAMAGED)), code)
     try:
         with counting_wrong_codes(db, request, code):
             receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
@@ -301,5 +318,26 @@ def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()
     request.session.pop(STATE, None)
     with db.session() as session:
         voting_round = governance_repo.get_round(session, receipt.round_id)
-    return _page(request, "voting/receipt.html", {"round": voting_round, "receipt": receipt,
-                                                  "own_device": own})
+    return _receipt_page(request, voting_round, receipt.tracking_code, own)
+
+
+def _receipt_page(request: Request, voting_round: Round, tracking_code: str, own: bool):
+    # The receipt answers a form, so its language switch is a form too: it shows the same receipt
+    # again in the other language (from its tracking code, already on the page), nothing else.
+    switch = {"action": "/kiosk/receipt", "fields": {"tracking_code": tracking_code, "round": voting_round.id,
+                                                     "device": "own" if own else "kiosk"}}
+    return _page(request, "voting/receipt.html", {"round": voting_round, "receipt": {"tracking_code": tracking_code},
+                                                  "own_device": own, "switch_form": switch})
+
+
+@router.post("/kiosk/receipt")
+def kiosk_receipt_again(request: Request, db: DatabaseDep, tracking_code: Annotated[str, Form()] = "",
+                        round: Annotated[str, Form()] = "", device: Annotated[str, Form()] = "kiosk"):
+    """The receipt just shown, in the language asked for (`?lang=`): only for a code in the box."""
+    round_id = int(round) if round.isascii() and round.isdigit() and len(round) < 10 else None
+    with db.session() as session:
+        receipt = voting_repo.receipt_by_tracking_code(session, tracking_code.strip()[:40])
+        if receipt is None or receipt.round_id != round_id:
+            return _to("/kiosk")
+        voting_round = governance_repo.get_round(session, receipt.round_id)
+    return _receipt_page(request, voting_round, receipt.tracking_code, device == "own")

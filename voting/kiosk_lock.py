@@ -19,7 +19,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from core import access, audit
+from core import access, audit, i18n
 from core.audit import Actor
 from core.database import Database
 from core.errors import NotAllowed, NotFound, PlatformError
@@ -42,7 +42,7 @@ SYSTEM = Actor(role="system", ref="pass-check")
 
 class TooManyWrongCodes(PlatformError):
     status_code = 429
-    title = "Too many wrong pass codes"
+    title = i18n.N_("Too many wrong pass codes")
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
@@ -84,15 +84,16 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def _wait_words(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} seconds"
-    return f"{(seconds + 59) // 60} minutes"
+        return i18n.ngettext("%(num)s second", "%(num)s seconds", seconds)
+    return i18n.ngettext("%(num)s minute", "%(num)s minutes", (seconds + 59) // 60)
 
 
 def _refusal(ref: str, locked_until: datetime, now: datetime) -> TooManyWrongCodes:
     seconds = max(1, int((locked_until - now).total_seconds() + 0.999))
     return TooManyWrongCodes(
-        f"Too many wrong pass codes were typed here. Please wait {_wait_words(seconds)} and try again, "
-        f"or ask a steward at the desk to unlock voting point {short_ref(ref)}.", retry_after=seconds)
+        i18n.gettext("Too many wrong pass codes were typed here. Please wait %(wait)s and try again, or ask a "
+                     "steward at the desk to unlock voting point %(point)s.", wait=_wait_words(seconds),
+                     point=short_ref(ref)), retry_after=seconds)
 
 
 def ensure_not_paused(session: Session, ref: str) -> None:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from core import access
+from core import access, i18n
 from core.bus import DomainEvent
 from core.database import Database
 from core.errors import NotFound
@@ -52,20 +52,25 @@ class ScreenHub:
         await self.push(round_id)
 
     async def push(self, round_id: int) -> None:
-        html = await asyncio.to_thread(self.render, round_id)
+        # One rendering per language the round's screens are shown in (a hall may have both).
+        html: dict[str, str] = {}
         for socket in list(self.screens.get(round_id, ())):
+            language = socket.scope.get("state", {}).get("language", i18n.DEFAULT)
+            if language not in html:
+                html[language] = await asyncio.to_thread(self.render, round_id, language)
             try:
-                await socket.send_text(html)
+                await socket.send_text(html[language])
             except Exception:  # a screen that went away; its own handler will clean up
                 self.leave(round_id, socket)
 
-    def render(self, round_id: int) -> str:
+    def render(self, round_id: int, language: str = i18n.DEFAULT) -> str:
         from voting.results import screen_context
 
-        with self.db.session() as session:
-            context = screen_context(session, round_id)
-        context["oob"] = True
-        return "".join(render_block("voting/screen.html", name, context) for name in ("live", "reveal"))
+        with i18n.use(language):
+            with self.db.session() as session:
+                context = screen_context(session, round_id)
+            context["oob"] = True
+            return "".join(render_block("voting/screen.html", name, context) for name in ("live", "reveal"))
 
 
 # Close codes (RFC 6455): 1008 for a connection this server will not serve, 1003 for data it

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core import audit
+from core import audit, i18n
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotFound, bounded
 from core.security import keyed_hash, normalise_code, random_code
@@ -229,17 +229,17 @@ def issue_passes(session: Session, actor: Actor, *, round_id: int, count: int) -
 def check_code_shape(code: str) -> None:
     """Cheap checks that need no database, done before any lock is taken."""
     if len(code) > MAX_TYPED_CODE_LENGTH:
-        raise UnknownPass("We do not recognise this pass code. Check it and try again, or ask a steward.")
+        raise UnknownPass(i18n.gettext("We do not recognise this pass code. Check it and try again, or ask a steward."))
 
 
 def find_pass(session: Session, code: str) -> VoterPass:
     check_code_shape(code)
     normalised = normalise_code(code)
     if not normalised:
-        raise UnknownPass("Enter the code printed on your voter pass.")
+        raise UnknownPass(i18n.gettext("Enter the code printed on your voter pass."))
     voter_pass = voting_repo.pass_by_code_hash(session, keyed_hash(normalised))
     if voter_pass is None:
-        raise UnknownPass("We do not recognise this pass code. Check it and try again, or ask a steward.")
+        raise UnknownPass(i18n.gettext("We do not recognise this pass code. Check it and try again, or ask a steward."))
     return voter_pass
 
 
@@ -250,17 +250,17 @@ def check_pass(session: Session, code: str) -> tuple[Round, VoterPass]:
     voter_pass = find_pass(session, code)
     voting_round = governance_repo.get_round(session, voter_pass.round_id)
     if voter_pass.voided:
-        raise PassVoided("This pass was cancelled at the desk. Ask a steward for a new one.")
+        raise PassVoided(i18n.gettext("This pass was cancelled at the desk. Ask a steward for a new one."))
     if voting_repo.pass_is_used(session, voter_pass.id):
-        raise PassAlreadyUsed("This pass has already been used.")
+        raise PassAlreadyUsed(i18n.gettext("This pass has already been used."))
     if not voting_round.accepts_votes:
-        raise VoteNotOpen("Voting is not open for this round.")
+        raise VoteNotOpen(i18n.gettext("Voting is not open for this round."))
     if voting_round.is_closing:
         if as_utc(voting_round.closing_deadline) <= utcnow():
-            raise VoteNotOpen("Voting is not open for this round: it has closed.")
+            raise VoteNotOpen(i18n.gettext("Voting is not open for this round: it has closed."))
         if voter_pass.opened_at is None:
-            raise VoteNotOpen("Voting is not open for this round: it is closing. Ballots already started can "
-                              "be finished, but no new ballot can start.")
+            raise VoteNotOpen(i18n.gettext("Voting is not open for this round: it is closing. Ballots already "
+                                           "started can be finished, but no new ballot can start."))
     return voting_round, voter_pass
 
 

@@ -1,11 +1,12 @@
 """Results, the ballot check and the big screen."""
 
 import json
+import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from core import access, audit
+from core import access, audit, i18n
 from core.errors import PlatformError
 from core.templating import render
 from core.web import SessionDep
@@ -20,8 +21,34 @@ router = APIRouter()
 
 # --- results and the big screen ---------------------------------------------------------------
 
-CHANNEL_WORDS = {Channel.kiosk: "At a tablet at the event", Channel.phone: "On their own phone",
-                 Channel.online: "Online, through the open API"}
+CHANNEL_WORDS = {Channel.kiosk: i18n.N_("At a tablet at the event"), Channel.phone: i18n.N_("On their own phone"),
+                 Channel.online: i18n.N_("Online, through the open API")}
+
+# Why a project was not funded is stored with the result in English (the counting rules know no
+# language); the reasons residents read are put in the page's language from these shapes.
+REASONS = [(re.compile(pattern), words) for pattern, words in (
+    (r"did not fit the remaining (?P<left>\S+)", i18n.N_("did not fit the remaining %(left)s")),
+    (r"it costs (?P<cost>\S+), more than the whole budget of (?P<budget>\S+)",
+     i18n.N_("it costs %(cost)s, more than the whole budget of %(budget)s")),
+    (r"nobody voted for it", i18n.N_("nobody voted for it")),
+    (r"its supporters gave it no points", i18n.N_("its supporters gave it no points")),
+    (r"its supporters ran out of budget share: together they had (?P<left>\S+) left, it costs (?P<cost>\S+)",
+     i18n.N_("its supporters ran out of budget share: together they had %(left)s left, it costs %(cost)s")),
+    (r"did not fit the remaining (?P<left>\S+); counting stopped here \(Phragmén never skips\)",
+     i18n.N_("did not fit the remaining %(left)s; counting stopped here (Phragmén never skips)")),
+    (r"counting stopped when project (?P<name>.+) did not fit the remaining (?P<left>\S+)",
+     i18n.N_("counting stopped when project %(name)s did not fit the remaining %(left)s")),
+    (r"not funded", i18n.N_("not funded")),
+)]
+
+
+def reason_words(reason: str | None) -> str | None:
+    """A stored reason in the page's language (as stored when its shape is not known)."""
+    for pattern, words in REASONS:
+        found = pattern.fullmatch(reason or "")
+        if found:
+            return i18n.gettext(words, **found.groupdict())
+    return reason
 
 
 def results_context(session, round_id: int) -> dict:
@@ -29,6 +56,8 @@ def results_context(session, round_id: int) -> dict:
     result = voting_repo.result_of(session, round_id)
     outcome = json.loads(result.outcome) if result else None
     if outcome:
+        for project in outcome["projects"]:
+            project["reason"] = reason_words(project.get("reason"))
         outcome["projects"].sort(key=lambda p: (not p["selected"], -p["support"], p["id"]))
     return {"round": voting_round, "outcome": outcome, "result": result,
             "certification": certification.certification_of(session, round_id),
@@ -57,7 +86,7 @@ def budget_segments(outcome: dict, budget: int) -> list[dict]:
 
 def _percent(part: float, whole: float) -> str:
     share = 100 * part / whole if whole else 0
-    return f"{share:.0f}%" if share >= 1 or share == 0 else "under 1%"
+    return f"{share:.0f}%" if share >= 1 or share == 0 else i18n.gettext("under %(share)s", share="1%")
 
 
 def tie_notes(outcome: dict) -> list[dict]:
@@ -95,7 +124,8 @@ def turnout_by_channel(session, round_id: int, ballots: int) -> list[dict]:
     rows = [(channel.value, CHANNEL_WORDS[channel], counts.get(channel, 0)) for channel in Channel
             if counts.get(channel, 0) or channel != Channel.online]
     if ballots > sum(counts.values()):
-        rows.append(("unknown", "Not recorded (cast before channels were counted)", ballots - sum(counts.values())))
+        rows.append(("unknown", i18n.N_("Not recorded (cast before channels were counted)"),
+                     ballots - sum(counts.values())))
     total = max(ballots, sum(counts.values()))
     return [{"channel": channel, "label": label, "ballots": n, "length": round(1000 * n / total),
              "percent": _percent(n, total)} for channel, label, n in rows]

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core import audit
+from core import audit, i18n
 from core.audit import VOTER, Actor, canonical_json
 from core.database import Database
 from core.errors import Conflict, InvalidInput, NotFound, bounded
@@ -296,5 +296,6 @@ def check_ballot(session: Session, round_id: int, tracking_code: str) -> box.Bal
     formatted = f"{cleaned[:5]}-{cleaned[5:]}"
     receipt = voting_repo.receipt_by_tracking_code(session, formatted)
     if receipt is None or receipt.round_id != round_id:
-        raise NotFound(f"No ballot with tracking code {formatted} is in this round's ballot box.")
+        raise NotFound(i18n.gettext("No ballot with tracking code %(code)s is in this round's ballot box.",
+                                    code=formatted))
     return box.check_receipt(session, voting_round, receipt)
