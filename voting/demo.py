@@ -77,9 +77,9 @@ def seed_demo(session: Session, *, ballots: int = 0, force: bool = False) -> lis
     voting_service.close_vote(session, CLI_ACTOR, last_year.id)
     voting_service.publish_results(session, CLI_ACTOR, last_year.id)
 
+    seed_proposals_demo(session, partnership.id, suffix=suffix)  # next year's ideas, before this year's round
     _round_with_proposals(session, partnership.id, "Macclesfield Neighbourhood Partnership — Community Fund 2026",
                           PROPOSALS)
-    seed_proposals_demo(session, partnership.id, suffix=suffix)
     return accounts
 
 
