@@ -297,12 +297,13 @@ def proposal_page(request: Request, round_id: int, proposal_id: int, session: Se
 @router.get("/rounds/{round_id}/proposals/{proposal_id}/photo")
 def proposal_photo(round_id: int, proposal_id: int, session: SessionDep, resident: MaybeResident,
                    staff: MaybeStaff):
-    """Anyone, for a listed proposal that is not hidden; the proposer for their own draft."""
+    """Anyone, for a listed proposal that is not hidden; a hidden one's for its proposer and staff; a
+    draft's for its proposer only."""
     proposal = repository.get_proposal(session, round_id, proposal_id)
     own = resident is not None and proposal.proposer_id == resident.id
     photo = repository.photo(session, proposal_id)
-    if photo is None or ((proposal.status == ProposalStatus.draft or proposal.hidden_reason) and not own
-                         and staff is None):
+    if photo is None or (proposal.status == ProposalStatus.draft and not own) or (
+            proposal.hidden_reason and not own and staff is None):
         raise NotFound("This proposal has no photo.")
     return Response(photo.data, media_type=photo.content_type,
                     headers={"Cache-Control": "private, max-age=300", "Content-Disposition": "inline"})

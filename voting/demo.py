@@ -79,9 +79,9 @@ def seed_demo(session: Session, *, ballots: int = 0, force: bool = False) -> lis
     voting_service.publish_results(session, CLI_ACTOR, last_year.id)
     __import__("delivery.demo").demo.seed_delivery_demo(session, last_year.id)
 
+    seed_proposals_demo(session, partnership.id, suffix=suffix)  # next year's ideas, before this year's round
     _round_with_proposals(session, partnership.id, "Macclesfield Neighbourhood Partnership — Community Fund 2026",
                           PROPOSALS)
-    seed_proposals_demo(session, partnership.id, suffix=suffix)
     seed_governance_demo(session, partnership.id, suffix)
     return accounts
 

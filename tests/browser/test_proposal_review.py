@@ -125,3 +125,8 @@ def test_a_group_proposal_from_submission_to_eligible(db, open_device, screensho
     group.goto(proposal_url)
     expect(group.get_by_text("I am a director of the kitchen")).to_be_visible()
     no_axe_violations(group)
+    group.goto(f"/rounds/{round_id}/proposals")
+    expect(group.get_by_role("heading", name="Register of interests")).to_be_visible()
+    no_axe_violations(group)
+    officer.goto(f"/manage/rounds/{round_id}/proposals/paper/new")
+    no_axe_violations(officer)
