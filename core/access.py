@@ -27,7 +27,7 @@ Administrators are admitted by staff() and staff_of() too.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-# Set on the endpoint function; read by the matrix test and by /admin's route list.
+# Set on the endpoint function; read by the role x route matrix test.
 ATTRIBUTE = "__access__"
 
 # The session key that marks a signed-in resident. The residents' sign-in (residents.permissions) sets
