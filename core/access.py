@@ -127,3 +127,9 @@ def route_table(app) -> tuple[list[RouteEntry], list[str]]:
         else:
             add(route, getattr(route, "path", ""))
     return entries, mounts
+
+
+def undeclared(app) -> list[str]:
+    """"METHOD /path" of every route that does not say who may call it."""
+    entries, _ = route_table(app)
+    return [f"{'/'.join(e.methods)} {e.path}" for e in entries if declared(e.endpoint) is None]
