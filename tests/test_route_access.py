@@ -208,6 +208,7 @@ class TestEveryRouteDeclaresWhoMayCallIt:
 class TestTheRoleRouteMatrix:
     def test_every_route_for_every_person_on_own_and_other_objects(self, app, db):
         own, other, bystander_id = _world(db)
+        _tokens.clear()
         people = _people(app)
         entries, _ = access.route_table(app)
         surprises, server_errors, cells = [], [], 0
