@@ -27,7 +27,7 @@ Administrators are admitted by staff() and staff_of() too.
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-# Set on the endpoint function; read by the matrix test and by /admin's route list.
+# Set on the endpoint function; read by the role x route matrix test.
 ATTRIBUTE = "__access__"
 
 # The session key that marks a signed-in resident. The residents' sign-in (residents.permissions) sets
@@ -127,3 +127,9 @@ def route_table(app) -> tuple[list[RouteEntry], list[str]]:
         else:
             add(route, getattr(route, "path", ""))
     return entries, mounts
+
+
+def undeclared(app) -> list[str]:
+    """"METHOD /path" of every route that does not say who may call it."""
+    entries, _ = route_table(app)
+    return [f"{'/'.join(e.methods)} {e.path}" for e in entries if declared(e.endpoint) is None]

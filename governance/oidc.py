@@ -9,6 +9,7 @@ accounts keep working beside it."""
 import re
 from typing import Annotated
 
+import httpx
 from authlib.integrations.starlette_client import OAuth, OAuthError
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
@@ -57,7 +58,15 @@ async def start(request: Request, invitation: Annotated[str, Form(max_length=200
         request.session[INVITATION_KEY] = invitation
     else:
         request.session.pop(INVITATION_KEY, None)
-    return await provider.authorize_redirect(request, str(request.url_for("oidc_callback")))
+    try:
+        return await provider.authorize_redirect(request, str(request.url_for("oidc_callback")))
+    except httpx.HTTPError:
+        return _unreachable(request)
+
+
+def _unreachable(request: Request):
+    return _refused(request, "The council's sign-in service cannot be reached just now. Try again in a few "
+                             "minutes, or sign in with a username and password.", 502)
 
 
 def _refused(request: Request, message: str, status_code: int):
@@ -71,6 +80,8 @@ async def callback(request: Request):
     provider = _provider(request)
     try:
         token = await provider.authorize_access_token(request)
+    except httpx.HTTPError:
+        return _unreachable(request)
     except OAuthError:
         # A state that does not match what this browser was sent with (a forged or replayed reply),
         # a refusal at the provider, or a code that does not redeem.

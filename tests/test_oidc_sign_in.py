@@ -116,3 +116,19 @@ class TestCouncilSignIn:
         sign_in(browser, "local")
 
         assert browser.get("/manage").status_code == 200
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+class TestAProviderThatIsDown:
+    def test_says_so_and_offers_the_password(self, database_url):
+        from main import create_app
+        from tests.conftest import free_port
+
+        application = create_app(Settings(database_url=database_url, oidc_issuer=f"http://127.0.0.1:{free_port()}",
+                                          oidc_client_id="x", oidc_client_secret="y"), run_migrations=False)
+        with TestClient(application) as client:
+            token = csrf_from(client.get("/login").text)
+            answer = client.post("/login/oidc/start", data={"csrf_token": token}, follow_redirects=False)
+        application.state.db.dispose()
+
+        assert answer.status_code == 502 and "cannot be reached" in answer.text

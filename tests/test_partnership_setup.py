@@ -68,6 +68,16 @@ class TestSettingUpFromTheCommandLine:
         assert {"partnership.created", "staff.invited", "staff.invitation_accepted", "member.added"} <= set(
             actions(db))
 
+    def test_the_password_is_asked_for_twice(self, db, database_url, capsys, monkeypatch):
+        answers = iter([PASSWORD, PASSWORD + "!"])
+        monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+        code, _, err = cli(capsys, database_url, "admin", "create", "--username", "root")
+        assert code == 2 and "not the same" in err
+
+        answers = iter([PASSWORD, PASSWORD])
+        code, out, err = cli(capsys, database_url, "admin", "create", "--username", "root")
+        assert code == 0 and "Administrator root created" in out
+
     def test_bad_input_is_a_message_not_a_traceback(self, db, database_url, capsys, monkeypatch):
         code, _, err = cli(capsys, database_url, "admin", "create", "--username", "root", "--password-stdin",
                            stdin="short\n", monkeypatch=monkeypatch)

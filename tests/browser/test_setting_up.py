@@ -107,6 +107,9 @@ def test_from_an_empty_database_to_a_round(database_url, open_device, screenshot
     chair.get_by_label("Record a decision").fill("Open the Community Fund 2027 to proposals")
     chair.get_by_role("button", name="Record decision").click()
     expect(chair.get_by_role("status").filter(has_text="Decision recorded")).to_be_visible()
+    chair.get_by_label("Draft minutes").fill("Nine residents came. The partnership opened its fund to proposals.")
+    chair.get_by_role("button", name="Save draft minutes").click()
+    expect(chair.get_by_role("status").filter(has_text="Draft minutes saved")).to_be_visible()
     everyone_can_use(chair, "chair-meeting", screenshot)
 
     chair.goto(f"/partnerships/{partnership_id}")
