@@ -200,7 +200,8 @@ def _phase_for(flag: str) -> list[Phase]:
 
 
 def _require_phase_allows(voting_round: Round, *flags: str) -> None:
-    """Until governance.service.require_phase_allows lands: the round's step must allow one of `flags`."""
+    """The round's step must allow one of `flags` (a proposal asked to change may still change while
+    officers refine it); the refusal names the steps when it can be done."""
     if voting_round.archived:
         raise Conflict("This round is archived.")
     if any(flag in voting_round.flags for flag in flags):
