@@ -8,10 +8,14 @@ from proposals.models import Proposal, ProposalMessage, ProposalPhoto, ProposalS
 PUBLIC_STATUSES = tuple(s for s in ProposalStatus if s != ProposalStatus.draft)
 
 
+# On the ballot, and still so once the count funded some of them.
+BALLOT_STATUSES = (ProposalStatus.on_ballot, ProposalStatus.funded)
+
+
 def on_ballot(session: Session, round_id: int) -> list[Proposal]:
     """The proposals residents vote on, in a fixed order (by id) for every voter."""
     return list(session.exec(select(Proposal).where(
-        Proposal.round_id == round_id, Proposal.status == ProposalStatus.on_ballot).order_by(Proposal.id)))
+        Proposal.round_id == round_id, Proposal.status.in_(BALLOT_STATUSES)).order_by(Proposal.id)))
 
 
 def for_round(session: Session, round_id: int) -> list[Proposal]:
@@ -39,7 +43,7 @@ def get_proposal(session: Session, round_id: int, proposal_id: int) -> Proposal:
 
 def dearest_on_ballot(session: Session, round_id: int) -> int:
     cost = session.exec(select(func.max(Proposal.cost)).where(
-        Proposal.round_id == round_id, Proposal.status == ProposalStatus.on_ballot)).one()
+        Proposal.round_id == round_id, Proposal.status.in_(BALLOT_STATUSES))).one()
     return cost or 0
 
 

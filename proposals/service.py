@@ -617,6 +617,15 @@ def place_eligible_on_ballot(session: Session, actor: Actor, round_id: int) -> l
     return placed
 
 
+def mark_funded(session: Session, round_id: int, selected: list[int]) -> None:
+    """When the results are published: the projects the count chose are funded (still on the ballot)."""
+    chosen = set(selected)
+    for proposal in repository.on_ballot(session, round_id):
+        if proposal.id in chosen and proposal.status != ProposalStatus.funded:
+            proposal.status = ProposalStatus.funded
+            _keep_version(session, proposal, "the system", "funded by the residents' vote")
+
+
 def credited(session: Session, proposal: Proposal) -> list[str]:
     """Who proposed it: its own proposer and those of the duplicates merged into it."""
     names = [proposal.proposer_name] if proposal.proposer_name else []

@@ -242,6 +242,7 @@ def publish_results(session: Session, actor: Actor, round_id: int) -> RoundResul
     result = RoundResult(round_id=round_id, rule=voting_round.counting_rule, ballots_counted=outcome["ballots"],
                          outcome=outcome_json)
     session.add(result)
+    proposals_service.mark_funded(session, round_id, outcome["selected"])
     voting_round.vote_status = VoteStatus.published
     governance_service.move_to_phase(session, actor, voting_round, Phase.deliver)
     session.add(voting_round)
