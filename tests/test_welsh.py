@@ -4,6 +4,7 @@ progress across a switch; money and dates follow the language; staff pages not y
 
 import re
 import string
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -205,6 +206,19 @@ class TestChoosingTheLanguage:
         back = client.get("/?lang=en")
         assert html_lang(back) == "en-GB" and "Voting now" in back.text
         assert html_lang(client.get("/")) == "en-GB"
+
+    def test_requests_served_side_by_side_each_keep_their_own_language(self, client, db):
+        a_pb_day(db)
+
+        def fetch(n: int) -> tuple[str, str, bool]:
+            language = "cy" if n % 2 else "en"
+            page = client.get(f"/?lang={language}")
+            return language, html_lang(page), "Pleidleisio nawr" in page.text
+
+        with ThreadPoolExecutor(8) as pool:
+            seen = list(pool.map(fetch, range(40)))
+
+        assert all(lang == i18n.HTML_LANG[asked] and welsh == (asked == "cy") for asked, lang, welsh in seen), seen
 
     def test_the_browsers_language_is_honoured_on_the_first_visit_and_a_choice_overrides_it(self, client, db):
         a_pb_day(db)
