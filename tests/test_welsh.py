@@ -349,3 +349,25 @@ def test_the_catalogue_needs_no_build_step():
     # Compiled in memory from the .po: a clean clone serves Welsh with no .mo file anywhere.
     assert not list(Path(i18n.LOCALES_DIR).rglob("*.mo"))
     assert i18n.translations("cy").gettext("Confirm my vote") == "Cadarnhau fy mhleidlais"
+
+
+class TestTheResultsInWelsh:
+    def test_counts_reasons_and_channels_are_in_welsh(self, client, db):
+        from tests.test_results_charts import publish, vote_by_api
+
+        day = a_pb_day(db, costs=(60_000, 30_000, 20_000))  # 1 and 2 fit; 3 no longer does
+        first, second, third = (p.id for p in day.proposals)
+        for code in passes_for(db, day.round_id, count=2):
+            vote_by_api(client, day.round_id, code, {str(first): 5, str(second): 4, str(third): 3})
+        publish(db, day.round_id)
+
+        page = client.get(f"/rounds/{day.round_id}/results?lang=cy").text
+        screen = client.get(f"/screen/{day.round_id}?lang=cy").text
+
+        assert "Canlyniadau: Community Fund 2026" in page
+        assert "2 bleidlais wedi'u cyfrif" in page and "2 brosiect wedi'u hariannu" in page
+        assert "Heb ei ariannu: nid oedd yn ffitio yn y £10,000 oedd ar ôl" in page
+        assert "Ar-lein, drwy&#39;r API agored" in page or "Ar-lein, drwy'r API agored" in page
+        assert "Wedi'i ariannu" in screen and "2 brosiect wedi'u hariannu" in screen
+        english = client.get(f"/rounds/{day.round_id}/results?lang=en").text
+        assert "Not funded: did not fit the remaining £10,000" in english and "2 ballots counted" in english
