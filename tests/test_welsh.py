@@ -182,6 +182,18 @@ class TestFormats:
             assert i18n.ngettext("%(num)s vote", "%(num)s votes", 6) == "6 phleidlais"
             assert i18n.ngettext("%(num)s vote", "%(num)s votes", 240) == "240 pleidlais"
 
+    @pytest.mark.parametrize(("query", "cookie", "accept", "chosen"), [
+        ("lang=cy", "", "", ("cy", "cy")), ("lang=CY", "", "", ("cy", "cy")), ("lang=fr", "", "", ("en", None)),
+        ("lang=%3Cscript%3E", "lang=cy", "", ("cy", None)), ("", "lang=cy", "en", ("cy", None)),
+        ("", "lang=<b>", "cy", ("cy", None)), ("", "lang=xx; other=1", "", ("en", None)),
+        ("lang=en", "lang=cy", "cy", ("en", "en"))])
+    def test_a_choice_beats_the_cookie_which_beats_the_browser_and_nonsense_is_ignored(self, query, cookie, accept,
+                                                                                     chosen):
+        assert i18n.choose("/kiosk", query, {"cookie": cookie, "accept-language": accept}) == chosen
+
+    def test_the_api_answers_in_english_whatever_is_asked(self):
+        assert i18n.choose("/api/v1/rounds", "lang=cy", {"cookie": "lang=cy", "accept-language": "cy"}) == ("en", None)
+
     @pytest.mark.parametrize(("header", "language"), [
         ("cy", "cy"), ("cy-GB,cy;q=0.9,en;q=0.8", "cy"), ("en-GB,en;q=0.9,cy;q=0.8", "en"),
         ("fr-FR,cy;q=0.5", "cy"), ("fr-FR,de", None), ("", None), ("cy;q=0,en", "en"), ("cy;q=oops", None)])
