@@ -4,6 +4,7 @@ progress across a switch; money and dates follow the language; staff pages not y
 
 import re
 import string
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -181,6 +182,18 @@ class TestFormats:
             assert i18n.ngettext("%(num)s vote", "%(num)s votes", 6) == "6 phleidlais"
             assert i18n.ngettext("%(num)s vote", "%(num)s votes", 240) == "240 pleidlais"
 
+    @pytest.mark.parametrize(("query", "cookie", "accept", "chosen"), [
+        ("lang=cy", "", "", ("cy", "cy")), ("lang=CY", "", "", ("cy", "cy")), ("lang=fr", "", "", ("en", None)),
+        ("lang=%3Cscript%3E", "lang=cy", "", ("cy", None)), ("", "lang=cy", "en", ("cy", None)),
+        ("", "lang=<b>", "cy", ("cy", None)), ("", "lang=xx; other=1", "", ("en", None)),
+        ("lang=en", "lang=cy", "cy", ("en", "en"))])
+    def test_a_choice_beats_the_cookie_which_beats_the_browser_and_nonsense_is_ignored(self, query, cookie, accept,
+                                                                                     chosen):
+        assert i18n.choose("/kiosk", query, {"cookie": cookie, "accept-language": accept}) == chosen
+
+    def test_the_api_answers_in_english_whatever_is_asked(self):
+        assert i18n.choose("/api/v1/rounds", "lang=cy", {"cookie": "lang=cy", "accept-language": "cy"}) == ("en", None)
+
     @pytest.mark.parametrize(("header", "language"), [
         ("cy", "cy"), ("cy-GB,cy;q=0.9,en;q=0.8", "cy"), ("en-GB,en;q=0.9,cy;q=0.8", "en"),
         ("fr-FR,cy;q=0.5", "cy"), ("fr-FR,de", None), ("", None), ("cy;q=0,en", "en"), ("cy;q=oops", None)])
@@ -205,6 +218,19 @@ class TestChoosingTheLanguage:
         back = client.get("/?lang=en")
         assert html_lang(back) == "en-GB" and "Voting now" in back.text
         assert html_lang(client.get("/")) == "en-GB"
+
+    def test_requests_served_side_by_side_each_keep_their_own_language(self, client, db):
+        a_pb_day(db)
+
+        def fetch(n: int) -> tuple[str, str, bool]:
+            language = "cy" if n % 2 else "en"
+            page = client.get(f"/?lang={language}")
+            return language, html_lang(page), "Pleidleisio nawr" in page.text
+
+        with ThreadPoolExecutor(8) as pool:
+            seen = list(pool.map(fetch, range(40)))
+
+        assert all(lang == i18n.HTML_LANG[asked] and welsh == (asked == "cy") for asked, lang, welsh in seen), seen
 
     def test_the_browsers_language_is_honoured_on_the_first_visit_and_a_choice_overrides_it(self, client, db):
         a_pb_day(db)
@@ -335,3 +361,25 @@ def test_the_catalogue_needs_no_build_step():
     # Compiled in memory from the .po: a clean clone serves Welsh with no .mo file anywhere.
     assert not list(Path(i18n.LOCALES_DIR).rglob("*.mo"))
     assert i18n.translations("cy").gettext("Confirm my vote") == "Cadarnhau fy mhleidlais"
+
+
+class TestTheResultsInWelsh:
+    def test_counts_reasons_and_channels_are_in_welsh(self, client, db):
+        from tests.test_results_charts import publish, vote_by_api
+
+        day = a_pb_day(db, costs=(60_000, 30_000, 20_000))  # 1 and 2 fit; 3 no longer does
+        first, second, third = (p.id for p in day.proposals)
+        for code in passes_for(db, day.round_id, count=2):
+            vote_by_api(client, day.round_id, code, {str(first): 5, str(second): 4, str(third): 3})
+        publish(db, day.round_id)
+
+        page = client.get(f"/rounds/{day.round_id}/results?lang=cy").text
+        screen = client.get(f"/screen/{day.round_id}?lang=cy").text
+
+        assert "Canlyniadau: Community Fund 2026" in page
+        assert "2 bleidlais wedi'u cyfrif" in page and "2 brosiect wedi'u hariannu" in page
+        assert "Heb ei ariannu: nid oedd yn ffitio yn y £10,000 oedd ar ôl" in page
+        assert "Ar-lein, drwy&#39;r API agored" in page or "Ar-lein, drwy'r API agored" in page
+        assert "Wedi'i ariannu" in screen and "2 brosiect wedi'u hariannu" in screen
+        english = client.get(f"/rounds/{day.round_id}/results?lang=en").text
+        assert "Not funded: did not fit the remaining £10,000" in english and "2 ballots counted" in english
