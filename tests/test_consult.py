@@ -320,6 +320,28 @@ class TestEngagementCounts:
 
         assert counts["proposed"] == 2  # Ann (twice) and Mrs Jones on paper (twice); Bob's draft is not proposed
 
+    def test_residents_at_the_partnerships_meetings_while_the_round_ran_are_added_up(self, client, db):
+        import governance.models as governance_models
+
+        meeting = getattr(governance_models, "Meeting", None)
+        if meeting is None:
+            pytest.skip("partnership meetings (governance.models.Meeting) are not on this branch yet")
+        from datetime import date, timedelta
+
+        consultation = a_consultation(db)
+        today = date.today()
+        with db.session(write=True) as session:
+            other = session.exec(select(Partnership).where(Partnership.slug == "crewe")).one()
+            for partnership_id, held_on, residents in [
+                    (consultation.partnership.id, today, 12), (consultation.partnership.id, today + timedelta(7), 5),
+                    (consultation.partnership.id, today - timedelta(400), 40), (other.id, today, 30)]:
+                session.add(meeting(partnership_id=partnership_id, held_on=held_on, place="Town hall",
+                                    residents_attending=residents))
+
+        counts = client.get(f"/api/v1/rounds/{consultation.round_id}/engagement").json()
+
+        assert counts["attended"] == 17  # this partnership's meetings since the round began
+
     def test_an_unknown_round_is_a_problem_not_a_crash(self, client):
         for round_id in ("999", "99999999999999", "abc"):
             answer = client.get(f"/api/v1/rounds/{round_id}/engagement")
