@@ -100,6 +100,10 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def outbox_path(self) -> Path:
+        return Path(self.outbox_dir) if self.outbox_dir else VAR_DIR / "outbox"
+
+    @property
     def public_origin(self) -> str:
         parts = urlsplit(self.public_url)
         return f"{parts.scheme}://{parts.netloc}"
@@ -111,11 +115,6 @@ class Settings(BaseSettings):
         if public_host and public_host not in names:
             names.append(public_host)
         return names
-
-    @property
-    def outbox_path(self) -> Path:
-        return Path(self.outbox_dir) if self.outbox_dir else VAR_DIR / "outbox"
-
     # Days after a round's results are published before its register is purged to counts.
     register_retention_days: int = 90
 

@@ -34,6 +34,5 @@ def render(request, name: str, context: dict | None = None, status_code: int = 2
     """A whole page, with what every page needs: the signed-in name and the form token."""
     from core.web import csrf_token
 
-    full = {"staff_name": request.session.get("staff_name"), "csrf_token": csrf_token(request),
-            "resident_signed_in": "resident_id" in request.session, **(context or {})}
+    full = {"staff_name": request.session.get("staff_name"), "csrf_token": csrf_token(request), **(context or {})}
     return templates.TemplateResponse(request, name, full, status_code=status_code, headers=headers)
