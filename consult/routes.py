@@ -15,7 +15,7 @@ from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
 from governance.permissions import CurrentStaff, MaybeStaff, require_round_role
-from residents.permissions import CurrentResident
+from residents.permissions import MaybeResident, signed_in
 
 router = APIRouter()
 api_router = APIRouter(prefix="/api/v1", tags=["rounds"])
@@ -33,8 +33,10 @@ def _round_page_again(request: Request, db, round_id: int, resident, staff, erro
 
 
 @router.post("/rounds/{round_id}/comments", dependencies=[CsrfChecked])
-def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: CurrentResident, staff: MaybeStaff,
+def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: MaybeResident, staff: MaybeStaff,
                  body: Annotated[str, Form()] = "", priority: Annotated[str, Form()] = ""):
+    # Signed out since the page was shown: sign in, then back to the round (not to this form's address).
+    resident = signed_in(resident, back_to=f"/rounds/{round_id}")
     try:
         with db.session(write=True) as session:
             comment = service.post_comment(session, resident, round_id=round_id, body=body, priority=priority)
@@ -48,9 +50,10 @@ def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: Cur
 
 
 @router.post("/rounds/{round_id}/priorities", dependencies=[CsrfChecked])
-def rank_priorities(request: Request, round_id: int, db: DatabaseDep, resident: CurrentResident, staff: MaybeStaff,
+def rank_priorities(request: Request, round_id: int, db: DatabaseDep, resident: MaybeResident, staff: MaybeStaff,
                     first: Annotated[str, Form()] = "", second: Annotated[str, Form()] = "",
                     third: Annotated[str, Form()] = ""):
+    resident = signed_in(resident, back_to=f"/rounds/{round_id}")
     try:
         with db.session(write=True) as session:
             service.rank_priorities(session, resident, round_id=round_id, choices=[first, second, third])

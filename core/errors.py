@@ -54,10 +54,13 @@ class NotSignedIn(PlatformError):
     status_code = 401
     title = "Sign-in needed"
 
-    def __init__(self, message: str, *, field: str | None = None, sign_in_path: str = "/login") -> None:
+    def __init__(self, message: str, *, field: str | None = None, sign_in_path: str = "/login",
+                 next_path: str | None = None) -> None:
         super().__init__(message, field=field)
-        # Where a person is sent to sign in: staff at /login, residents at /signin.
+        # Where a person is sent to sign in (staff at /login, residents at /signin), and where they go
+        # after (the page they were on, when the request was a form's post rather than a page).
         self.sign_in_path = sign_in_path
+        self.next_path = next_path
 
 
 class NotAllowed(PlatformError):
@@ -127,7 +130,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError) -> Response:
         if isinstance(exc, NotSignedIn) and not wants_json(request):
-            return RedirectResponse(f"{exc.sign_in_path}?next={quote(request.url.path)}", status_code=303)
+            return RedirectResponse(f"{exc.sign_in_path}?next={quote(exc.next_path or request.url.path)}",
+                                    status_code=303)
         return respond(request, exc.status_code, exc.title, exc.message)
 
     @app.exception_handler(RequestValidationError)

@@ -84,7 +84,7 @@ class TestComments:
         answer = comment(client, consultation.round_id, "Hello")
 
         assert answer.status_code == 303
-        assert answer.headers["location"] == f"/signin?next=/rounds/{consultation.round_id}/comments"
+        assert answer.headers["location"] == f"/signin?next=/rounds/{consultation.round_id}"
         page = client.get(f"/rounds/{consultation.round_id}").text
         assert f'href="/signin?next=/rounds/{consultation.round_id}"' in page and 'id="comment-form"' not in page
 
