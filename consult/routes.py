@@ -46,7 +46,7 @@ def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: May
             raise
         return _round_page_again(request, db, round_id, resident, staff, error,
                                  comment_form={"body": body, "priority": priority})
-    return RedirectResponse(f"/rounds/{round_id}?done=Your+comment+is+posted#comment-{comment_id}", status_code=303)
+    return RedirectResponse(f"/rounds/{round_id}?done=comment#comment-{comment_id}", status_code=303)
 
 
 @router.post("/rounds/{round_id}/priorities", dependencies=[CsrfChecked])
@@ -62,7 +62,7 @@ def rank_priorities(request: Request, round_id: int, db: DatabaseDep, resident: 
             raise
         return _round_page_again(request, db, round_id, resident, staff, error,
                                  ranking_form={"first": first, "second": second, "third": third})
-    return RedirectResponse(f"/rounds/{round_id}?done=Thank+you:+your+priorities+are+counted#priorities",
+    return RedirectResponse(f"/rounds/{round_id}?done=priorities#priorities",
                             status_code=303)
 
 
@@ -95,7 +95,7 @@ def hide_comment(request: Request, round_id: int, comment_id: int, db: DatabaseD
             raise
         with db.session() as session:
             return _hide_page(request, session, staff, round_id, comment_id, reason=reason, error=error)
-    return RedirectResponse(f"/rounds/{round_id}?done=The+comment+is+hidden#comment-{comment_id}", status_code=303)
+    return RedirectResponse(f"/rounds/{round_id}?done=hidden#comment-{comment_id}", status_code=303)
 
 
 @router.post("/manage/rounds/{round_id}/comments/{comment_id}/restore", dependencies=[CsrfChecked])
@@ -109,7 +109,7 @@ def restore_comment(request: Request, round_id: int, comment_id: int, db: Databa
             raise
         with db.session() as session:
             return _hide_page(request, session, staff, round_id, comment_id, error=error)
-    return RedirectResponse(f"/rounds/{round_id}?done=The+comment+is+shown+again#comment-{comment_id}",
+    return RedirectResponse(f"/rounds/{round_id}?done=shown#comment-{comment_id}",
                             status_code=303)
 
 

@@ -77,6 +77,9 @@ class TestComments:
         assert "&lt;script&gt;alert(1)&lt;/script&gt; More benches in the park" in page
         assert "<script>alert(1)" not in page and "ann@example.org" not in page
         assert "A resident" in page and "Comments (1)" in page
+        assert "Your comment is posted" not in page
+        assert "Your comment is posted" in client.get(f"/rounds/{consultation.round_id}?done=comment").text
+        assert "Evil" not in client.get(f"/rounds/{consultation.round_id}?done=Evil+words").text
 
     def test_an_anonymous_visitor_is_sent_to_sign_in_first(self, client, db):
         consultation = a_consultation(db)
