@@ -145,6 +145,7 @@ class TestComments:
         refused = comment(client, consultation.round_id, "Too late?")
 
         assert refused.status_code == 409 and "Comments are closed" in refused.text
+        assert 'id="comment-not-posted">Too late?</blockquote>' in refused.text
 
 
 class TestModeration:
