@@ -2,7 +2,8 @@
 
 "voted" counts ballots (a ballot is one person, and the ballot box knows nobody); "proposed" counts
 distinct proposers of proposals that left the draft stage (an account, or the name on a paper form an
-officer entered); "attended" counts meeting attendance once meetings record it."""
+officer entered); "attended" adds up the residents at the partnership's meetings while the round ran
+(meetings record a number, not names)."""
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -37,8 +38,21 @@ def _proposers(session: Session, round_id: int) -> int:
 
 
 def _attended(session: Session, round_id: int) -> int:
-    # Meetings do not record attendance yet.
-    return 0
+    """Residents at the partnership's meetings held while the round ran (from the day it was made).
+
+    A meeting records how many residents came, not who: so this adds up attendances, and one resident
+    at two meetings counts twice. Meetings arrive with the partnership work (governance.models.Meeting);
+    until then nobody attended one."""
+    import governance.models as governance_models
+
+    meeting = getattr(governance_models, "Meeting", None)
+    if meeting is None or not hasattr(meeting, "residents_attending"):
+        return 0
+    voting_round = governance_repo.get_round(session, round_id)
+    total = session.exec(select(func.coalesce(func.sum(meeting.residents_attending), 0)).where(
+        meeting.partnership_id == voting_round.partnership_id,
+        meeting.held_on >= voting_round.created_at.date())).one()
+    return int(total)
 
 
 def engagement_counts(session: Session, round_id: int) -> dict[str, int]:

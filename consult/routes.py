@@ -15,7 +15,7 @@ from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
 from governance.permissions import CurrentStaff, MaybeStaff, require_round_role
-from residents.permissions import CurrentResident
+from residents.permissions import MaybeResident, signed_in
 
 router = APIRouter()
 api_router = APIRouter(prefix="/api/v1", tags=["rounds"])
@@ -33,8 +33,10 @@ def _round_page_again(request: Request, db, round_id: int, resident, staff, erro
 
 
 @router.post("/rounds/{round_id}/comments", dependencies=[CsrfChecked])
-def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: CurrentResident, staff: MaybeStaff,
+def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: MaybeResident, staff: MaybeStaff,
                  body: Annotated[str, Form()] = "", priority: Annotated[str, Form()] = ""):
+    # Signed out since the page was shown: sign in, then back to the round (not to this form's address).
+    resident = signed_in(resident, back_to=f"/rounds/{round_id}")
     try:
         with db.session(write=True) as session:
             comment = service.post_comment(session, resident, round_id=round_id, body=body, priority=priority)
@@ -44,13 +46,14 @@ def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: Cur
             raise
         return _round_page_again(request, db, round_id, resident, staff, error,
                                  comment_form={"body": body, "priority": priority})
-    return RedirectResponse(f"/rounds/{round_id}?done=Your+comment+is+posted#comment-{comment_id}", status_code=303)
+    return RedirectResponse(f"/rounds/{round_id}?done=comment#comment-{comment_id}", status_code=303)
 
 
 @router.post("/rounds/{round_id}/priorities", dependencies=[CsrfChecked])
-def rank_priorities(request: Request, round_id: int, db: DatabaseDep, resident: CurrentResident, staff: MaybeStaff,
+def rank_priorities(request: Request, round_id: int, db: DatabaseDep, resident: MaybeResident, staff: MaybeStaff,
                     first: Annotated[str, Form()] = "", second: Annotated[str, Form()] = "",
                     third: Annotated[str, Form()] = ""):
+    resident = signed_in(resident, back_to=f"/rounds/{round_id}")
     try:
         with db.session(write=True) as session:
             service.rank_priorities(session, resident, round_id=round_id, choices=[first, second, third])
@@ -59,7 +62,7 @@ def rank_priorities(request: Request, round_id: int, db: DatabaseDep, resident: 
             raise
         return _round_page_again(request, db, round_id, resident, staff, error,
                                  ranking_form={"first": first, "second": second, "third": third})
-    return RedirectResponse(f"/rounds/{round_id}?done=Thank+you:+your+priorities+are+counted#priorities",
+    return RedirectResponse(f"/rounds/{round_id}?done=priorities#priorities",
                             status_code=303)
 
 
@@ -92,7 +95,7 @@ def hide_comment(request: Request, round_id: int, comment_id: int, db: DatabaseD
             raise
         with db.session() as session:
             return _hide_page(request, session, staff, round_id, comment_id, reason=reason, error=error)
-    return RedirectResponse(f"/rounds/{round_id}?done=The+comment+is+hidden#comment-{comment_id}", status_code=303)
+    return RedirectResponse(f"/rounds/{round_id}?done=hidden#comment-{comment_id}", status_code=303)
 
 
 @router.post("/manage/rounds/{round_id}/comments/{comment_id}/restore", dependencies=[CsrfChecked])
@@ -106,7 +109,7 @@ def restore_comment(request: Request, round_id: int, comment_id: int, db: Databa
             raise
         with db.session() as session:
             return _hide_page(request, session, staff, round_id, comment_id, error=error)
-    return RedirectResponse(f"/rounds/{round_id}?done=The+comment+is+shown+again#comment-{comment_id}",
+    return RedirectResponse(f"/rounds/{round_id}?done=shown#comment-{comment_id}",
                             status_code=303)
 
 

@@ -58,11 +58,14 @@ class NotSignedIn(PlatformError):
     # Where a person is sent to sign in (an admin whose sign-in is no longer recent re-enters the password).
     sign_in_path = "/login"
 
-    def __init__(self, message: str, *, field: str | None = None, sign_in_path: str | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, sign_in_path: str | None = None,
+                 next_path: str | None = None) -> None:
         super().__init__(message, field=field)
-        # Staff sign in at /login, residents at /signin (passed by the resident's check).
+        # Where a person is sent to sign in (staff at /login, residents at /signin; a subclass may name
+        # another), and where they go after (the page they were on, when the request was a form's post).
         if sign_in_path is not None:
             self.sign_in_path = sign_in_path
+        self.next_path = next_path
 
 
 class NotAllowed(PlatformError):
@@ -135,7 +138,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError) -> Response:
         if isinstance(exc, NotSignedIn) and not wants_json(request):
-            return RedirectResponse(f"{exc.sign_in_path}?next={quote(request.url.path)}", status_code=303)
+            return RedirectResponse(f"{exc.sign_in_path}?next={quote(exc.next_path or request.url.path)}",
+                                    status_code=303)
         return respond(request, exc.status_code, exc.title, exc.message)
 
     @app.exception_handler(RequestValidationError)

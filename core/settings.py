@@ -100,6 +100,10 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def outbox_path(self) -> Path:
+        return Path(self.outbox_dir) if self.outbox_dir else VAR_DIR / "outbox"
+
+    @property
     def public_origin(self) -> str:
         parts = urlsplit(self.public_url)
         return f"{parts.scheme}://{parts.netloc}"
@@ -115,10 +119,6 @@ class Settings(BaseSettings):
     oidc_issuer: str = ""
     oidc_client_id: str = ""
     oidc_client_secret: str = ""
-
-    @property
-    def outbox_path(self) -> Path:
-        return Path(self.outbox_dir) if self.outbox_dir else VAR_DIR / "outbox"
 
     # Days after a round's results are published before its register is purged to counts.
     register_retention_days: int = 90

@@ -32,6 +32,7 @@ def _confirm_page(request: Request, session, staff, round_id: int, move: str, er
 
 @router.get("/manage/rounds/{round_id}/arc/{move}")
 def confirm_move(request: Request, round_id: int, move: str, session: SessionDep, staff: CurrentStaff):
+    require_round_role(session, staff, round_id, CHAIR)  # who may ask comes before what is asked
     if move not in MOVES:
         raise NotFound("There is no such step.")
     return _confirm_page(request, session, staff, round_id, move)

@@ -1,6 +1,5 @@
 """Partnerships, staff, memberships and rounds."""
 
-import json
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -217,6 +216,8 @@ class Round(SQLModel, table=True):
 
     @property
     def planned_dates(self) -> dict[Phase, date]:
+        import json
+
         raw = json.loads(self.phase_dates) if self.phase_dates else {}
         return {Phase(phase): date.fromisoformat(day) for phase, day in raw.items()}
 

@@ -56,8 +56,13 @@ def _arc(voting_round: Round) -> list[dict]:
 @access.public
 @router.get("/rounds/{round_id}")
 def round_page(request: Request, round_id: int, session: SessionDep, resident: MaybeResident, staff: MaybeStaff):
+    # Only messages of our own: a link must not be able to put words of its choosing on a public page.
     return render_round_page(request, session, round_id, resident=resident, staff=staff,
-                             message=request.query_params.get("done"))
+                             message=ROUND_PAGE_MESSAGES.get(request.query_params.get("done", "")))
+
+
+ROUND_PAGE_MESSAGES = {"comment": "Your comment is posted", "priorities": "Thank you: your priorities are counted",
+                       "hidden": "The comment is hidden", "shown": "The comment is shown again"}
 
 
 def render_round_page(request: Request, session, round_id: int, *, resident=None, staff=None, message=None,

@@ -25,11 +25,16 @@ def optional_resident(request: Request, session: SessionDep) -> Resident | None:
     return resident
 
 
-def require_resident(resident: Annotated[Resident | None, Depends(optional_resident)]) -> Resident:
+def signed_in(resident: Resident | None, *, back_to: str | None = None) -> Resident:
+    """The resident, or NotSignedIn sending them to /signin and then `back_to` (default: this page)."""
     if resident is None:
         raise NotSignedIn("Sign in with your email address at /signin to continue: we send you a link, "
-                          "there is no password.", sign_in_path="/signin")
+                          "there is no password.", sign_in_path="/signin", next_path=back_to)
     return resident
+
+
+def require_resident(resident: Annotated[Resident | None, Depends(optional_resident)]) -> Resident:
+    return signed_in(resident)
 
 
 MaybeResident = Annotated[Resident | None, Depends(optional_resident)]

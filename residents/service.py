@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from fastapi import Request
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core import audit
@@ -131,11 +132,18 @@ def use_link(session: Session, token: str, *, now: datetime | None = None) -> tu
     session.add(link)
     resident = repository.resident_by_email(session, link.email)
     if resident is None:
-        resident = Resident(email=link.email, created_at=now)
-        session.add(resident)
-        session.flush()
-        audit.append(session, actor_for(resident), ResidentEvent.account_created, f"resident:{resident.id}", {})
-    elif not resident.active:
+        try:
+            # Two links to one new address used at the same moment: the second finds the first's account.
+            with session.begin_nested():
+                resident = Resident(email=link.email, created_at=now)
+                session.add(resident)
+                session.flush()
+        except IntegrityError:
+            resident = repository.resident_by_email(session, link.email)
+        else:
+            audit.append(session, actor_for(resident), ResidentEvent.account_created, f"resident:{resident.id}",
+                         {})
+    if resident is None or not resident.active:
         raise LinkNotUsable("This account has been closed. Contact the partnership if you think this is a mistake.")
     audit.append(session, actor_for(resident), ResidentEvent.signed_in, f"resident:{resident.id}", {})
     session.flush()

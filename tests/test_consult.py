@@ -77,6 +77,9 @@ class TestComments:
         assert "&lt;script&gt;alert(1)&lt;/script&gt; More benches in the park" in page
         assert "<script>alert(1)" not in page and "ann@example.org" not in page
         assert "A resident" in page and "Comments (1)" in page
+        assert "Your comment is posted" not in page
+        assert "Your comment is posted" in client.get(f"/rounds/{consultation.round_id}?done=comment").text
+        assert "Evil" not in client.get(f"/rounds/{consultation.round_id}?done=Evil+words").text
 
     def test_an_anonymous_visitor_is_sent_to_sign_in_first(self, client, db):
         consultation = a_consultation(db)
@@ -84,7 +87,7 @@ class TestComments:
         answer = comment(client, consultation.round_id, "Hello")
 
         assert answer.status_code == 303
-        assert answer.headers["location"] == f"/signin?next=/rounds/{consultation.round_id}/comments"
+        assert answer.headers["location"] == f"/signin?next=/rounds/{consultation.round_id}"
         page = client.get(f"/rounds/{consultation.round_id}").text
         assert f'href="/signin?next=/rounds/{consultation.round_id}"' in page and 'id="comment-form"' not in page
 
@@ -142,6 +145,7 @@ class TestComments:
         refused = comment(client, consultation.round_id, "Too late?")
 
         assert refused.status_code == 409 and "Comments are closed" in refused.text
+        assert 'id="comment-not-posted">Too late?</blockquote>' in refused.text
 
 
 class TestModeration:
@@ -319,6 +323,28 @@ class TestEngagementCounts:
         counts = client.get(f"/api/v1/rounds/{consultation.round_id}/engagement").json()
 
         assert counts["proposed"] == 2  # Ann (twice) and Mrs Jones on paper (twice); Bob's draft is not proposed
+
+    def test_residents_at_the_partnerships_meetings_while_the_round_ran_are_added_up(self, client, db):
+        import governance.models as governance_models
+
+        meeting = getattr(governance_models, "Meeting", None)
+        if meeting is None:
+            pytest.skip("partnership meetings (governance.models.Meeting) are not on this branch yet")
+        from datetime import date, timedelta
+
+        consultation = a_consultation(db)
+        today = date.today()
+        with db.session(write=True) as session:
+            other = session.exec(select(Partnership).where(Partnership.slug == "crewe")).one()
+            for partnership_id, held_on, residents in [
+                    (consultation.partnership.id, today, 12), (consultation.partnership.id, today + timedelta(7), 5),
+                    (consultation.partnership.id, today - timedelta(400), 40), (other.id, today, 30)]:
+                session.add(meeting(partnership_id=partnership_id, held_on=held_on, place="Town hall",
+                                    residents_attending=residents))
+
+        counts = client.get(f"/api/v1/rounds/{consultation.round_id}/engagement").json()
+
+        assert counts["attended"] == 17  # this partnership's meetings since the round began
 
     def test_an_unknown_round_is_a_problem_not_a_crash(self, client):
         for round_id in ("999", "99999999999999", "abc"):

@@ -103,6 +103,7 @@ class TestSigningInByEmailLink:
         assert signed_in.status_code == 303 and signed_in.headers["location"] == "/me"
         me = mail_client.get("/me")
         assert me.status_code == 200 and "ann.lee@example.org" in me.text
+        assert 'href="/me">Your page' in mail_client.get("/").text
         with db.session() as session:
             resident, = session.exec(select(Resident)).all()
             assert resident.email == "ann.lee@example.org"
@@ -128,6 +129,7 @@ class TestSigningInByEmailLink:
         assert links == {"ann@example.org": "/rounds/7", "bob@example.org": "/me"}
 
     def test_a_page_for_residents_only_sends_an_anonymous_visitor_to_sign_in(self, client):
+        assert 'href="/signin">Resident sign-in' in client.get("/").text
         page = client.get("/me", follow_redirects=False)
         assert page.status_code == 303 and page.headers["location"] == "/signin?next=/me"
         api = client.get("/me", headers={"accept": "application/json"})
