@@ -259,18 +259,24 @@ def _versions_view(versions) -> list[dict]:
     return list(reversed(out))
 
 
+def _sees_hidden(session, staff, round_id: int) -> bool:
+    """Whether a staff member sees a hidden proposal: a reviewer or scrutiny member of the round's
+    partnership, or an admin (not any staff member of any partnership)."""
+    if staff is None:
+        return False
+    try:
+        role_on_round(session, staff, governance_repo.get_round(session, round_id), REVIEWS_PROPOSALS | {Role.scrutiny})
+    except PlatformError:
+        return False
+    return True
+
+
 def _show(request: Request, session, round_id: int, proposal_id: int, *, resident, staff,
           error: PlatformError | None = None, message: str = ""):
     voting_round = governance_repo.get_round(session, round_id)
     proposal = repository.get_proposal(session, round_id, proposal_id)
     is_proposer = resident is not None and proposal.proposer_id == resident.id
-    is_staff = False
-    if staff is not None:
-        try:
-            role_on_round(session, staff, voting_round, REVIEWS_PROPOSALS | {Role.scrutiny})
-            is_staff = True
-        except PlatformError:
-            pass
+    is_staff = _sees_hidden(session, staff, round_id)
     if proposal.status == ProposalStatus.draft and not is_proposer:
         raise NotFound(f"There is no proposal {proposal_id} on this round.")
     hidden = bool(proposal.hidden_reason) and not (is_proposer or is_staff)
@@ -308,12 +314,13 @@ def proposal_page(request: Request, round_id: int, proposal_id: int, session: Se
 @router.get("/rounds/{round_id}/proposals/{proposal_id}/photo")
 def proposal_photo(round_id: int, proposal_id: int, session: SessionDep, resident: MaybeResident,
                    staff: MaybeStaff):
-    """Anyone, for a listed proposal that is not hidden; the proposer for their own draft."""
+    """Anyone, for a listed proposal that is not hidden; the proposer for their own draft or hidden
+    proposal; the round's partnership's reviewers and scrutiny for a hidden one (as on its page)."""
     proposal = repository.get_proposal(session, round_id, proposal_id)
     own = resident is not None and proposal.proposer_id == resident.id
     photo = repository.photo(session, proposal_id)
-    if photo is None or ((proposal.status == ProposalStatus.draft or proposal.hidden_reason) and not own
-                         and staff is None):
+    if photo is None or (proposal.status == ProposalStatus.draft and not own) or (
+            proposal.hidden_reason and not own and not _sees_hidden(session, staff, round_id)):
         raise NotFound("This proposal has no photo.")
     return Response(photo.data, media_type=photo.content_type,
                     headers={"Cache-Control": "private, max-age=300", "Content-Disposition": "inline"})

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from core import access
-from core.errors import NotAllowed, NotFound, PlatformError
+from core.errors import NotFound, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
-from governance.permissions import CurrentStaff
+from governance.permissions import AdminStaff
 from residents import mail, service
 from residents.permissions import CurrentResident, MaybeResident
 from residents.service import LinkNotUsable, TooManyLinks, clear_resident_session, start_resident_session
@@ -135,11 +135,11 @@ def change_me(request: Request, db: DatabaseDep, resident: CurrentResident,
 
 @access.admin
 @router.get("/dev/outbox")
-def outbox(request: Request, staff: CurrentStaff):
-    """The messages written instead of sent, for a developer without a mail server."""
+def outbox(request: Request, staff: AdminStaff):
+    """The messages written instead of sent, for a developer without a mail server. Its messages hold
+    sign-in links, so it is for an administrator who signed in (or confirmed their password) lately,
+    like every admin page."""
     settings = request.app.state.settings
-    if not staff.is_admin:
-        raise NotAllowed("Only an administrator can read the outbox: its messages hold sign-in links.")
     if mail.uses_smtp(settings):
         raise NotFound("Mail goes through the SMTP server here, so there is no outbox to read.")
     return render(request, "residents/outbox.html", {"messages": mail.read_outbox(settings.outbox_path),
