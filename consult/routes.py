@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from consult import engagement, repository, service
 from consult.permissions import MODERATES
+from core import access
 from core.errors import PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
@@ -32,6 +33,7 @@ def _round_page_again(request: Request, db, round_id: int, resident, staff, erro
         return render_round_page(request, session, round_id, resident=resident, staff=staff, error=error, **forms)
 
 
+@access.resident
 @router.post("/rounds/{round_id}/comments", dependencies=[CsrfChecked])
 def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: MaybeResident, staff: MaybeStaff,
                  body: Annotated[str, Form()] = "", priority: Annotated[str, Form()] = ""):
@@ -49,6 +51,7 @@ def post_comment(request: Request, round_id: int, db: DatabaseDep, resident: May
     return RedirectResponse(f"/rounds/{round_id}?done=comment#comment-{comment_id}", status_code=303)
 
 
+@access.resident
 @router.post("/rounds/{round_id}/priorities", dependencies=[CsrfChecked])
 def rank_priorities(request: Request, round_id: int, db: DatabaseDep, resident: MaybeResident, staff: MaybeStaff,
                     first: Annotated[str, Form()] = "", second: Annotated[str, Form()] = "",
@@ -78,11 +81,13 @@ def _hide_page(request: Request, session, staff, round_id: int, comment_id: int,
     }, status_code=error.status_code if error else 200)
 
 
+@access.staff_of(MODERATES)
 @router.get("/manage/rounds/{round_id}/comments/{comment_id}/hide")
 def hide_page(request: Request, round_id: int, comment_id: int, session: SessionDep, staff: CurrentStaff):
     return _hide_page(request, session, staff, round_id, comment_id)
 
 
+@access.staff_of(MODERATES)
 @router.post("/manage/rounds/{round_id}/comments/{comment_id}/hide", dependencies=[CsrfChecked])
 def hide_comment(request: Request, round_id: int, comment_id: int, db: DatabaseDep, staff: CurrentStaff,
                  reason: Annotated[str, Form()] = ""):
@@ -98,6 +103,7 @@ def hide_comment(request: Request, round_id: int, comment_id: int, db: DatabaseD
     return RedirectResponse(f"/rounds/{round_id}?done=hidden#comment-{comment_id}", status_code=303)
 
 
+@access.staff_of(MODERATES)
 @router.post("/manage/rounds/{round_id}/comments/{comment_id}/restore", dependencies=[CsrfChecked])
 def restore_comment(request: Request, round_id: int, comment_id: int, db: DatabaseDep, staff: CurrentStaff):
     try:
@@ -115,6 +121,7 @@ def restore_comment(request: Request, round_id: int, comment_id: int, db: Databa
 
 # --- engagement ----------------------------------------------------------------------------------
 
+@access.public
 @router.get("/rounds/{round_id}/engagement.csv")
 def engagement_csv(round_id: int, session: SessionDep):
     counts = engagement.engagement_counts(session, round_id)
@@ -127,6 +134,7 @@ def engagement_csv(round_id: int, session: SessionDep):
         "Content-Disposition": f'attachment; filename="round-{round_id}-engagement.csv"'})
 
 
+@access.public
 @api_router.get("/rounds/{round_id}/engagement")
 def engagement_json(round_id: int, session: SessionDep) -> dict[str, int]:
     """Distinct people per step of the arc, no personal data: commented, ranked, proposed, voted, attended."""

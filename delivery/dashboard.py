@@ -32,7 +32,8 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
     partnerships = governance_repo.list_partnerships(session)
     names = {p.id: p.name for p in partnerships}
     money = Table("money", "Allocated, committed and spent",
-                  ["Partnership", "Round", "Budget", "Allocated by the vote", "Committed in grants", "Spent"], (2, 3, 4, 5))
+                  ["Partnership", "Round", "Budget", "Allocated by the vote", "Committed in grants", "Spent"],
+                  (2, 3, 4, 5))
     late = Table("late", "Late milestones", ["Partnership", "Project", "Milestone", "Planned", "Days late"])
     silent = Table("not-reporting", "Grants needing attention",
                    ["Partnership", "Project", "Grant", "Spent", "Last report", "Flag"], (2, 3))

@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
+from core import access
 from core.errors import NotFound, PlatformError
 from core.numbers import MAX_ID
 from core.templating import render
@@ -41,12 +42,14 @@ def _project_context(session, grant_id: int) -> dict:
             "today": today()}
 
 
+@access.public
 @router.get("/projects/{grant_id}")
 def project_page(request: Request, grant_id: int, session: SessionDep):
     """Anyone: what was promised, the money spent so far, milestones, outputs and estimated outcomes."""
     return render(request, "delivery/project.html", _project_context(session, grant_id))
 
 
+@access.public
 @router.get("/rounds/{round_id}/360giving.json")
 def giving360_package(request: Request, round_id: int, session: SessionDep):
     """Anyone: a certified round's awards as a 360Giving data package."""
@@ -63,6 +66,7 @@ def _filters(partnership: str, year: str) -> tuple[int | None, int | None]:
     return number(partnership, MAX_ID), number(year, 9999)
 
 
+@access.public
 @router.get("/dashboard")
 def council_dashboard(request: Request, session: SessionDep, partnership: str = "", year: str = ""):
     """Anyone: public money from allocation to spend, across partnerships; no personal data."""
@@ -74,6 +78,7 @@ def council_dashboard(request: Request, session: SessionDep, partnership: str = 
     return render(request, "delivery/dashboard.html", context)
 
 
+@access.public
 @router.get("/dashboard/{table}.csv")
 def council_dashboard_csv(table: str, session: SessionDep, partnership: str = "", year: str = ""):
     partnership_id, year_number = _filters(partnership, year)
@@ -101,11 +106,13 @@ def _grants_page(request: Request, session, staff, round_id: int, error: Platfor
     }, status_code=error.status_code if error else 200)
 
 
+@access.staff_of(KEEPS_BOOKS)
 @router.get("/manage/rounds/{round_id}/grants")
 def grants_page(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     return _grants_page(request, session, staff, round_id)
 
 
+@access.staff_of(KEEPS_BOOKS)
 @router.post("/manage/rounds/{round_id}/grants", dependencies=[CsrfChecked])
 def award_grant(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
                 proposal_id: Annotated[int, Form()], recipient_name: Annotated[str, Form()] = "",
@@ -139,6 +146,7 @@ def _grant_page(request: Request, session, staff, grant_id: int, error: Platform
                   headers={"Cache-Control": "no-store"})
 
 
+@access.staff_of(KEEPS_BOOKS)
 @router.get("/manage/grants/{grant_id}")
 def grant_page(request: Request, grant_id: int, session: SessionDep, staff: CurrentStaff):
     return _grant_page(request, session, staff, grant_id)
@@ -158,6 +166,7 @@ def _books_step(request: Request, db, staff, grant_id: int, which: str, form: di
     return RedirectResponse(f"/manage/grants/{grant_id}?done={which}", status_code=303)
 
 
+@access.staff_of(KEEPS_BOOKS)
 @router.post("/manage/grants/{grant_id}/spend", dependencies=[CsrfChecked])
 async def record_spend(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentStaff,
                        spent_on: Annotated[str, Form()] = "", amount: Annotated[str, Form()] = "",
@@ -172,6 +181,7 @@ async def record_spend(request: Request, grant_id: int, db: DatabaseDep, staff: 
     return await run_in_threadpool(_books_step, request, db, staff, grant_id, "spend", form, do)
 
 
+@access.staff_of(KEEPS_BOOKS)
 @router.post("/manage/grants/{grant_id}/milestones", dependencies=[CsrfChecked])
 def add_milestone(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentStaff,
                   title: Annotated[str, Form()] = "", planned_on: Annotated[str, Form()] = "",
@@ -182,6 +192,7 @@ def add_milestone(request: Request, grant_id: int, db: DatabaseDep, staff: Curre
                                                                     planned_on=planned_on, actual_on=actual_on))
 
 
+@access.staff_of(KEEPS_BOOKS)
 @router.post("/manage/grants/{grant_id}/outputs", dependencies=[CsrfChecked])
 def add_output(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentStaff,
                indicator: Annotated[str, Form()] = "", value: Annotated[str, Form()] = "",
@@ -193,6 +204,7 @@ def add_output(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentS
                                                                  today=today()))
 
 
+@access.staff_of(KEEPS_BOOKS)
 @router.post("/manage/grants/{grant_id}/outcomes", dependencies=[CsrfChecked])
 def add_outcome(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentStaff,
                 savings_per_year: Annotated[str, Form()] = "", source: Annotated[str, Form()] = "",
@@ -204,6 +216,7 @@ def add_outcome(request: Request, grant_id: int, db: DatabaseDep, staff: Current
                                                                   method=method))
 
 
+@access.staff_of(KEEPS_BOOKS)
 @router.get("/manage/grants/{grant_id}/spend/{spend_id}/evidence")
 def evidence(grant_id: int, spend_id: int, session: SessionDep, staff: CurrentStaff):
     """Evidence (invoices, receipts) may name people: for the partnership's officers and chair only."""

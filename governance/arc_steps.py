@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from core import access
 from core.errors import InvalidInput, NotFound, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
@@ -30,6 +31,7 @@ def _confirm_page(request: Request, session, staff, round_id: int, move: str, er
     }, status_code=error.status_code if error else 200)
 
 
+@access.staff_of(CHAIR)
 @router.get("/manage/rounds/{round_id}/arc/{move}")
 def confirm_move(request: Request, round_id: int, move: str, session: SessionDep, staff: CurrentStaff):
     require_round_role(session, staff, round_id, CHAIR)  # who may ask comes before what is asked
@@ -42,6 +44,7 @@ def _expected(text: str) -> Phase | None:
     return Phase(text) if text in Phase.__members__ else None
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/arc/next", dependencies=[CsrfChecked])
 def move_on(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
             expected: Annotated[str, Form()] = ""):
@@ -59,6 +62,7 @@ def move_on(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaf
                             status_code=303)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/arc/skip", dependencies=[CsrfChecked])
 def skip(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
          expected: Annotated[str, Form()] = ""):
@@ -128,11 +132,13 @@ def _timeline_page(request: Request, session, staff, round_id: int, form: dict |
     }, status_code=error.status_code if error else 200)
 
 
+@access.staff_of(CHAIR)
 @router.get("/manage/rounds/{round_id}/timeline")
 def timeline_page(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     return _timeline_page(request, session, staff, round_id)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/timeline", dependencies=[CsrfChecked])
 def save_timeline(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
                   date_consult: Annotated[str, Form()] = "", date_involve: Annotated[str, Form()] = "",

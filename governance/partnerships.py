@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core import access
 from core.errors import PlatformError
@@ -20,14 +20,15 @@ router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["partnerships"])
 
 
-def _interests(session, partnership_id: int) -> list:
-    """The register of interests. governance/interests.py (declarations of interest) is being built
-    alongside; until it is merged the register is empty."""
-    try:
-        from governance.interests import declarations_for_partnership
-    except ImportError:
-        return []
-    return list(declarations_for_partnership(session, partnership_id))
+def _interests(session, partnership_id: int) -> list[dict]:
+    """The register of interests: the declarations in force, oldest first. Who (the staff member's
+    display name, nothing else about them), what (the proposal or organisation, and the interest in
+    their own words) and when. (The API's response model keeps only the date.)"""
+    from governance.interests import declarations_for_partnership
+
+    return [{"name": d["name"], "subject": d["subject"], "description": d["description"],
+             "declared_on": d["declared_at"].date().isoformat(), "declared_at": d["declared_at"]}
+            for d in declarations_for_partnership(session, partnership_id, include_withdrawn=False)]
 
 
 # --- public -------------------------------------------------------------------------------------
@@ -70,12 +71,19 @@ class MeetingOut(BaseModel):
     decisions: list[DecisionOut]
 
 
+class InterestOut(BaseModel):
+    name: str = Field(description="The staff member's display name")
+    subject: str = Field(description="What the interest is in: a proposal (by title) or an organisation")
+    description: str = Field(description="The interest, in the declarer's words")
+    declared_on: str = Field(description="The date it was declared (YYYY-MM-DD)")
+
+
 class PartnershipOut(BaseModel):
     id: int
     name: str
     area: str
     members: list[MemberOut]
-    interests: list
+    interests: list[InterestOut]
     meetings: list[MeetingOut]
     rounds: list[int]
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from starlette.datastructures import UploadFile
 
+from core import access
 from core.errors import InvalidInput, NotFound, PlatformError
 from core.numbers import parse_money, parse_whole
 from core.templating import render
@@ -36,6 +37,8 @@ api_router = APIRouter(prefix="/api/v1")
 
 # Who reviews, costs, merges and moderates proposals: officers, the chair, and partnership members.
 REVIEWS_PROPOSALS = frozenset({Role.officer, Role.chair, Role.member})
+# Who types in a resident's paper proposal form.
+TYPES_PAPER_FORMS = frozenset({Role.officer, Role.chair})
 TEXT_FIELDS = ("title", "summary", "description", "location", "delivered_by", "org_number", "category")
 MIN_COST_ROWS = 5
 
@@ -123,6 +126,7 @@ def _form_page(request: Request, session, round_id: int, *, form: dict, resident
     }, status_code=error.status_code if error else 200)
 
 
+@access.public
 @router.get("/rounds/{round_id}/proposals/new")
 def new_proposal_page(request: Request, round_id: int, session: SessionDep, resident: MaybeResident):
     """Anyone may read it; the form is for a signed-in resident while the round collects ideas."""
@@ -130,6 +134,7 @@ def new_proposal_page(request: Request, round_id: int, session: SessionDep, resi
                       action=f"/rounds/{round_id}/proposals/new")
 
 
+@access.resident
 @router.post("/rounds/{round_id}/proposals/new", dependencies=[CsrfChecked])
 async def create_proposal(request: Request, round_id: int, db: DatabaseDep, resident: CurrentResident):
     """A signed-in resident saves a draft or submits."""
@@ -157,6 +162,7 @@ async def create_proposal(request: Request, round_id: int, db: DatabaseDep, resi
     return await run_in_threadpool(save)
 
 
+@access.resident
 @router.get("/rounds/{round_id}/proposals/{proposal_id}/edit")
 def edit_proposal_page(request: Request, round_id: int, proposal_id: int, session: SessionDep,
                        resident: CurrentResident):
@@ -173,6 +179,7 @@ def _own(session, round_id: int, proposal_id: int, resident_id: int):
     return proposal
 
 
+@access.resident
 @router.post("/rounds/{round_id}/proposals/{proposal_id}/edit", dependencies=[CsrfChecked])
 async def edit_proposal(request: Request, round_id: int, proposal_id: int, db: DatabaseDep,
                         resident: CurrentResident):
@@ -200,6 +207,7 @@ async def edit_proposal(request: Request, round_id: int, proposal_id: int, db: D
     return await run_in_threadpool(save)
 
 
+@access.resident
 @router.post("/rounds/{round_id}/proposals/{proposal_id}/withdraw", dependencies=[CsrfChecked])
 def withdraw_proposal(request: Request, round_id: int, proposal_id: int, db: DatabaseDep,
                       resident: CurrentResident):
@@ -216,6 +224,7 @@ def withdraw_proposal(request: Request, round_id: int, proposal_id: int, db: Dat
     return RedirectResponse(f"/rounds/{round_id}/proposals/{proposal_id}?done=Withdrawn", status_code=303)
 
 
+@access.resident
 @router.post("/rounds/{round_id}/proposals/{proposal_id}/messages", dependencies=[CsrfChecked])
 def proposer_message(request: Request, round_id: int, proposal_id: int, db: DatabaseDep,
                      resident: CurrentResident, body: Annotated[str, Form()] = ""):
@@ -250,18 +259,24 @@ def _versions_view(versions) -> list[dict]:
     return list(reversed(out))
 
 
+def _sees_hidden(session, staff, round_id: int) -> bool:
+    """Whether a staff member sees a hidden proposal: a reviewer or scrutiny member of the round's
+    partnership, or an admin (not any staff member of any partnership)."""
+    if staff is None:
+        return False
+    try:
+        role_on_round(session, staff, governance_repo.get_round(session, round_id), REVIEWS_PROPOSALS | {Role.scrutiny})
+    except PlatformError:
+        return False
+    return True
+
+
 def _show(request: Request, session, round_id: int, proposal_id: int, *, resident, staff,
           error: PlatformError | None = None, message: str = ""):
     voting_round = governance_repo.get_round(session, round_id)
     proposal = repository.get_proposal(session, round_id, proposal_id)
     is_proposer = resident is not None and proposal.proposer_id == resident.id
-    is_staff = False
-    if staff is not None:
-        try:
-            role_on_round(session, staff, voting_round, REVIEWS_PROPOSALS | {Role.scrutiny})
-            is_staff = True
-        except PlatformError:
-            pass
+    is_staff = _sees_hidden(session, staff, round_id)
     if proposal.status == ProposalStatus.draft and not is_proposer:
         raise NotFound(f"There is no proposal {proposal_id} on this round.")
     hidden = bool(proposal.hidden_reason) and not (is_proposer or is_staff)
@@ -287,6 +302,7 @@ def _show(request: Request, session, round_id: int, proposal_id: int, *, residen
     }, status_code=error.status_code if error else 200)
 
 
+@access.public
 @router.get("/rounds/{round_id}/proposals/{proposal_id}")
 def proposal_page(request: Request, round_id: int, proposal_id: int, session: SessionDep,
                   resident: MaybeResident, staff: MaybeStaff):
@@ -294,21 +310,23 @@ def proposal_page(request: Request, round_id: int, proposal_id: int, session: Se
     return _show(request, session, round_id, proposal_id, resident=resident, staff=staff)
 
 
+@access.public
 @router.get("/rounds/{round_id}/proposals/{proposal_id}/photo")
 def proposal_photo(round_id: int, proposal_id: int, session: SessionDep, resident: MaybeResident,
                    staff: MaybeStaff):
-    """Anyone, for a listed proposal that is not hidden; a hidden one's for its proposer and staff; a
-    draft's for its proposer only."""
+    """Anyone, for a listed proposal that is not hidden; the proposer for their own draft or hidden
+    proposal; the round's partnership's reviewers and scrutiny for a hidden one (as on its page)."""
     proposal = repository.get_proposal(session, round_id, proposal_id)
     own = resident is not None and proposal.proposer_id == resident.id
     photo = repository.photo(session, proposal_id)
     if photo is None or (proposal.status == ProposalStatus.draft and not own) or (
-            proposal.hidden_reason and not own and staff is None):
+            proposal.hidden_reason and not own and not _sees_hidden(session, staff, round_id)):
         raise NotFound("This proposal has no photo.")
     return Response(photo.data, media_type=photo.content_type,
                     headers={"Cache-Control": "private, max-age=300", "Content-Disposition": "inline"})
 
 
+@access.public
 @router.get("/rounds/{round_id}/proposals")
 def proposals_list(request: Request, round_id: int, session: SessionDep, resident: MaybeResident):
     """Anyone: every proposal but drafts and hidden ones, and the partnership's register of interests."""
@@ -336,6 +354,7 @@ class ProposalOut(BaseModel):
     delivered_by: str
 
 
+@access.public
 @api_router.get("/rounds/{round_id}/proposals", response_model=list[ProposalOut])
 def proposals_api(round_id: int, session: SessionDep):
     """Open data: the public proposals of a round (drafts and hidden ones never listed)."""
@@ -346,6 +365,7 @@ def proposals_api(round_id: int, session: SessionDep):
 
 # --- officers ------------------------------------------------------------------------------------
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.get("/manage/rounds/{round_id}/proposals")
 def review_list(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     """Officers, the chair and members of the round's partnership (admins too)."""
@@ -382,6 +402,7 @@ def _review_page(request: Request, session, staff, round_id: int, proposal_id: i
     }, status_code=error.status_code if error else 200)
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.get("/manage/rounds/{round_id}/proposals/{proposal_id}")
 def review_page(request: Request, round_id: int, proposal_id: int, session: SessionDep, staff: CurrentStaff):
     """Officers, the chair and members of the round's partnership (admins too)."""
@@ -403,6 +424,7 @@ def _officer_step(request: Request, db, staff, round_id: int, proposal_id: int, 
                             status_code=303)
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/review", dependencies=[CsrfChecked])
 def review(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff,
            decision: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""):
@@ -412,6 +434,7 @@ def review(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, s
         {"decision": decision, "reason": reason}, "Review+recorded")
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/costs", dependencies=[CsrfChecked])
 async def adjust_costs(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff):
     """Officers, the chair and members, without an interest in it."""
@@ -427,6 +450,7 @@ async def adjust_costs(request: Request, round_id: int, proposal_id: int, db: Da
                                    {"rows": rows, "note": note}, "Costs+adjusted")
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/merge", dependencies=[CsrfChecked])
 def merge(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff,
           into_id: Annotated[str, Form()] = "", note: Annotated[str, Form()] = ""):
@@ -439,6 +463,7 @@ def merge(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, st
                          "Merged")
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/unmerge", dependencies=[CsrfChecked])
 def unmerge(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff):
     """Officers, the chair and members, without an interest in either proposal."""
@@ -446,6 +471,7 @@ def unmerge(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, 
         s, a, round_id=round_id, proposal_id=proposal_id), {}, "Merge+undone")
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/hide", dependencies=[CsrfChecked])
 def hide(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff,
          hide_reason: Annotated[str, Form()] = ""):
@@ -455,6 +481,7 @@ def hide(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, sta
         "Hidden")
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/unhide", dependencies=[CsrfChecked])
 def unhide(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff):
     """Officers, the chair and members, without an interest in it."""
@@ -462,6 +489,7 @@ def unhide(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, s
         s, a, round_id=round_id, proposal_id=proposal_id), {}, "Shown+again")
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/messages", dependencies=[CsrfChecked])
 def officer_message(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff,
                     body: Annotated[str, Form()] = ""):
@@ -471,6 +499,7 @@ def officer_message(request: Request, round_id: int, proposal_id: int, db: Datab
         {"body": body}, "Message+sent", "#messages")
 
 
+@access.staff_of(REVIEWS_PROPOSALS)
 @router.post("/manage/rounds/{round_id}/proposals/{proposal_id}/interest", dependencies=[CsrfChecked])
 def declare(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, staff: CurrentStaff,
             subject: Annotated[str, Form()] = "proposal", description: Annotated[str, Form()] = ""):
@@ -489,6 +518,7 @@ def declare(request: Request, round_id: int, proposal_id: int, db: DatabaseDep, 
                          {"subject": subject, "interest": description}, "Interest+declared")
 
 
+@access.staff_of(frozenset(Role))
 @router.post("/manage/interests/{declaration_id}/withdraw", dependencies=[CsrfChecked])
 def withdraw_interest(declaration_id: int, db: DatabaseDep, staff: CurrentStaff,
                       back: Annotated[str, Form()] = "/manage"):
@@ -503,14 +533,16 @@ def withdraw_interest(declaration_id: int, db: DatabaseDep, staff: CurrentStaff,
     return RedirectResponse(f"{target}?done=Declaration+withdrawn", status_code=303)
 
 
+@access.staff_of(TYPES_PAPER_FORMS)
 @router.get("/manage/rounds/{round_id}/proposals/paper/new")
 def paper_form_page(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     """Officers and the chair type in a resident's paper form."""
-    require_round_role(session, staff, round_id, frozenset({Role.officer, Role.chair}))
+    require_round_role(session, staff, round_id, TYPES_PAPER_FORMS)
     return _form_page(request, session, round_id, form={}, action=f"/manage/rounds/{round_id}/proposals/paper/new",
                       on_behalf=True)
 
 
+@access.staff_of(TYPES_PAPER_FORMS)
 @router.post("/manage/rounds/{round_id}/proposals/paper/new", dependencies=[CsrfChecked])
 async def paper_form(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     """Officers and the chair."""
@@ -521,7 +553,7 @@ async def paper_form(request: Request, round_id: int, db: DatabaseDep, staff: Cu
     def save():
         try:
             with db.session(write=True) as session:
-                _, actor = require_round_role(session, staff, round_id, frozenset({Role.officer, Role.chair}))
+                _, actor = require_round_role(session, staff, round_id, TYPES_PAPER_FORMS)
                 content, total = _content(data)
                 proposal = service.enter_on_behalf(session, actor, round_id=round_id,
                                                    proposer_name=data["proposer_name"], content=content,

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from core.errors import NotAllowed, NotFound, PlatformError
+from core import access
+from core.errors import NotFound, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
-from governance.permissions import CurrentStaff
+from governance.permissions import AdminStaff
 from residents import mail, service
 from residents.permissions import CurrentResident, MaybeResident
 from residents.service import LinkNotUsable, TooManyLinks, clear_resident_session, start_resident_session
@@ -24,11 +25,13 @@ def _signin_form(request: Request, *, email: str = "", next_path: str = "/me", r
     }, status_code=error.status_code if error else 200, headers=headers)
 
 
+@access.public
 @router.get("/signin")
 def signin_page(request: Request, resident: MaybeResident, next: str = "/me"):
     return _signin_form(request, next_path=next, resident=resident)
 
 
+@access.public
 @router.post("/signin", dependencies=[CsrfChecked])
 def ask_for_link(request: Request, db: DatabaseDep, email: Annotated[str, Form()] = "",
                  next: Annotated[str, Form()] = "/me"):
@@ -52,6 +55,7 @@ def ask_for_link(request: Request, db: DatabaseDep, email: Annotated[str, Form()
         "email": address, "minutes": settings.resident_link_minutes})
 
 
+@access.public
 @router.get("/signin/{token}")
 def confirm_signin_page(request: Request, token: str, session: SessionDep):
     """Only shows a button: mail scanners open links, and opening one must not spend it."""
@@ -62,6 +66,7 @@ def confirm_signin_page(request: Request, token: str, session: SessionDep):
     return render(request, "residents/confirm.html", {"token": token})
 
 
+@access.public
 @router.post("/signin/{token}", dependencies=[CsrfChecked])
 def signin(request: Request, token: str, db: DatabaseDep):
     try:
@@ -73,6 +78,7 @@ def signin(request: Request, token: str, db: DatabaseDep):
     return RedirectResponse(next_path, status_code=303)
 
 
+@access.public
 @router.post("/signout", dependencies=[CsrfChecked])
 def signout(request: Request, db: DatabaseDep, resident: MaybeResident):
     if resident is not None:
@@ -105,11 +111,13 @@ def _me_page(request: Request, resident, *, form: dict | None = None, error: Pla
     }, status_code=error.status_code if error else 200)
 
 
+@access.resident
 @router.get("/me")
 def me(request: Request, resident: CurrentResident):
     return _me_page(request, resident, message=request.query_params.get("done"))
 
 
+@access.resident
 @router.post("/me", dependencies=[CsrfChecked])
 def change_me(request: Request, db: DatabaseDep, resident: CurrentResident,
               display_name: Annotated[str, Form()] = ""):
@@ -125,12 +133,13 @@ def change_me(request: Request, db: DatabaseDep, resident: CurrentResident,
 
 # --- development ---------------------------------------------------------------------------------
 
+@access.admin
 @router.get("/dev/outbox")
-def outbox(request: Request, staff: CurrentStaff):
-    """The messages written instead of sent, for a developer without a mail server."""
+def outbox(request: Request, staff: AdminStaff):
+    """The messages written instead of sent, for a developer without a mail server. Its messages hold
+    sign-in links, so it is for an administrator who signed in (or confirmed their password) lately,
+    like every admin page."""
     settings = request.app.state.settings
-    if not staff.is_admin:
-        raise NotAllowed("Only an administrator can read the outbox: its messages hold sign-in links.")
     if mail.uses_smtp(settings):
         raise NotFound("Mail goes through the SMTP server here, so there is no outbox to read.")
     return render(request, "residents/outbox.html", {"messages": mail.read_outbox(settings.outbox_path),

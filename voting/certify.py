@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
+from core import access
 from core.errors import PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
@@ -27,6 +28,7 @@ def _page(request: Request, session, staff, round_id: int, error: PlatformError 
     }, status_code=error.status_code if error else 200)
 
 
+@access.staff_of(CHAIR | certification.CONFIRMS)
 @router.get("/manage/rounds/{round_id}/certify")
 def certify_page(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff):
     """What certifying means, and the chair's (or the second member's) button."""
@@ -34,6 +36,10 @@ def certify_page(request: Request, round_id: int, session: SessionDep, staff: Cu
 
 
 def _step(request: Request, db, staff, round_id: int, allowed, do, done: str):
+    # Who may take the step is checked before, and apart from, the step's own rules: a refusal is the
+    # platform's "Not allowed" answer, not a message on the certification page.
+    with db.session() as session:
+        require_round_role(session, staff, round_id, allowed)
     try:
         with db.session(write=True) as session:
             _, actor = require_round_role(session, staff, round_id, allowed)
@@ -46,11 +52,13 @@ def _step(request: Request, db, staff, round_id: int, allowed, do, done: str):
     return RedirectResponse(f"/manage/rounds/{round_id}/certify?done={done}", status_code=303)
 
 
+@access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/certify", dependencies=[CsrfChecked])
 def certify(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     return _step(request, db, staff, round_id, CHAIR, certification.certify, "certified")
 
 
+@access.staff_of(certification.CONFIRMS)
 @router.post("/manage/rounds/{round_id}/certify/confirm", dependencies=[CsrfChecked])
 def confirm(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     return _step(request, db, staff, round_id, certification.CONFIRMS, certification.confirm, "confirmed")

@@ -330,6 +330,7 @@ def _receipt_page(request: Request, voting_round: Round, tracking_code: str, own
                                                   "own_device": own, "switch_form": switch})
 
 
+@access.public
 @router.post("/kiosk/receipt")
 def kiosk_receipt_again(request: Request, db: DatabaseDep, tracking_code: Annotated[str, Form()] = "",
                         round: Annotated[str, Form()] = "", device: Annotated[str, Form()] = "kiosk"):
