@@ -32,7 +32,8 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
     partnerships = governance_repo.list_partnerships(session)
     names = {p.id: p.name for p in partnerships}
     money = Table("money", "Allocated, committed and spent",
-                  ["Partnership", "Round", "Budget", "Allocated by the vote", "Committed in grants", "Spent"], (2, 3, 4, 5))
+                  ["Partnership", "Round", "Budget", "Allocated by the vote", "Committed in grants", "Spent"],
+                  (2, 3, 4, 5))
     late = Table("late", "Late milestones", ["Partnership", "Project", "Milestone", "Planned", "Days late"])
     silent = Table("not-reporting", "Grants needing attention",
                    ["Partnership", "Project", "Grant", "Spent", "Last report", "Flag"], (2, 3))
@@ -82,7 +83,7 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
     most = max((max(c["budget"], c["allocated"], c["committed"], c["spent"]) for c in chart), default=0) or 1
     for c in chart:
         for key in ("allocated", "committed", "spent"):
-            c[f"{key}_width"] = round(600 * c[key] / most)
+            c[f"{key}_width"] = round(480 * c[key] / most)  # room for the amount after the bar
     totals = {"allocated": sum(r[3] for r in money.rows), "committed": sum(r[4] for r in money.rows),
               "spent": sum(r[5] for r in money.rows)}
     return {"tables": [money, late, silent, engagement, benefit], "chart": chart, "totals": totals,
