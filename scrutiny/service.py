@@ -44,6 +44,7 @@ ACTION_LABELS = {
     "ballot_box.sealed": "Ballot box sealed",
     "results.revealed": "Results revealed",
     "results.published": "Results published",
+    "reconciliation.signed": "Event reconciliation sheet signed off",
     "results.certified": "Results certified by the chair",
     "results.certification_confirmed": "Results certification confirmed",
     "checkpoint.signed": "Log signed (checkpoint)",

@@ -4,7 +4,8 @@ Revision ID: delivery
 Revises: screen
 Create Date: 2026-11-28
 
-The chair's certification of a published result and a second member's confirmation; the
+The event's reconciliation sheet as the chair signed it off; the chair's certification of a
+published result and a second member's confirmation; the
 delivery of funded projects: grants, a spend ledger with evidence files, milestones, outputs
 and estimated outcomes.
 """
@@ -37,6 +38,16 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "voting_reconciliation",
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("figures", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("signed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("signed_by_name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("signed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["round_id"], ["governance_round.id"]),
+        sa.PrimaryKeyConstraint("round_id"),
+    )
     op.create_table(
         "delivery_grant",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -129,4 +140,5 @@ def downgrade() -> None:
     for table in ("delivery_outcome", "delivery_output", "delivery_milestone", "delivery_spend_evidence",
                   "delivery_spend", "delivery_grant"):
         op.drop_table(table)
+    op.drop_table("voting_reconciliation")
     op.drop_table("voting_certification")
