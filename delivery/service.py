@@ -12,7 +12,7 @@ from sqlmodel import Session
 from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed
-from core.numbers import MAX_MONEY, parse_money, parse_whole
+from core.numbers import MAX_ID, MAX_MONEY, parse_money, parse_whole
 from core.text import storable
 from delivery import repository
 from delivery.events import DeliveryEvent
@@ -65,7 +65,7 @@ class GrantForm:
 
 
 def award_grant(session: Session, actor: Actor, *, round_id: int, proposal_id: int, form: GrantForm) -> Grant:
-    proposal = session.get(Proposal, proposal_id)
+    proposal = session.get(Proposal, proposal_id) if 1 <= proposal_id <= MAX_ID else None
     if proposal is None or proposal.round_id != round_id:
         raise InvalidInput(f"There is no project {proposal_id}.", field="proposal_id")
     voting_round = governance_repo.get_round(session, proposal.round_id)

@@ -199,6 +199,7 @@ class TestThePages:
         assert "Estimated savings (estimates, not measured)" in page and "£555,000 a year" in page
         assert "/evidence" not in page  # evidence files are for officers
         assert client.get("/projects/999").status_code == 404
+        assert client.get(f"/projects/{10**30}").status_code == 404
 
     def test_an_officer_records_spend_with_a_file_and_a_mistake_keeps_what_was_typed(self, db, grant, client):
         day, grant_id = grant
