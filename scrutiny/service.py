@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "register.purged": "Register of passes reduced to counts",
     "grant.awarded": "Grant awarded",
     "spend.recorded": "Spending recorded",
+    "grant.underspend_returned": "Underspend returned to the next round",
     "spend.over_grant_allowed": "Spending beyond the grant allowed by an officer",
     "milestone.added": "Project milestone added",
     "output.reported": "Project output reported",

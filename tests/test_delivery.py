@@ -276,3 +276,29 @@ class TestTheCouncilDashboard:
         assert len(mine.text.splitlines()) == 2
         assert client.get("/dashboard?partnership=abc&year=%D9%A3").status_code == 200
         assert client.get("/dashboard/nothing.csv").status_code == 404
+
+
+class TestUnderspendGoesBackToThePartnership:
+    def test_after_the_end_what_is_left_is_added_to_the_next_rounds_budget_once(self, db, grant, client):
+        from governance import repository as governance_repo
+        from tests.builders import a_round
+
+        day, grant_id = grant
+        spend(db, day, grant_id, amount="59000")
+        officer = actor_for(day.officer, "officer")
+        with db.session(write=True) as session, pytest.raises(Conflict, match="no next round"):
+            service.return_underspend(session, officer, grant_id, today=date(2027, 3, 2))
+        with db.session(write=True) as session:
+            next_round = a_round(session, day.partnership, title="Community Fund 2027", budget=50_000,
+                                 costs=(10_000,))
+            with pytest.raises(Conflict, match="after the planned end"):
+                service.return_underspend(session, officer, grant_id, today=date(2027, 3, 1))
+            service.return_underspend(session, officer, grant_id, today=date(2027, 3, 2))
+        with db.session(write=True) as session, pytest.raises(Conflict, match="already returned"):
+            service.return_underspend(session, officer, grant_id, today=date(2027, 3, 2))
+
+        with db.session() as session:
+            assert governance_repo.get_round(session, next_round.id).budget == 51_000
+            returned = session.exec(select(AuditEvent).where(AuditEvent.action == "grant.underspend_returned")).one()
+            assert returned.actor_ref == f"staff:{day.officer.id}"
+            assert '"amount":1000' in returned.payload and f'"to_round":{next_round.id}' in returned.payload
