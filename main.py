@@ -9,6 +9,7 @@
     python main.py passes issue --round ID --count N [--json]
     python main.py round create --partnership ID --title T --budget N --kind {approval,scores,points,ranking} ...
     python main.py round open|close|publish ID
+    python main.py round reconcile ID [--sign]
     python main.py round certify ID [--as USERNAME] | round certify ID --confirm --as USERNAME
     python main.py proposal add --round ID --title T --cost N [--summary S]
     python main.py audit verify [--database-url URL | --bundle FILE.zip [--public-key KEY]]
@@ -228,11 +229,28 @@ def cmd_round(args) -> int:
         return _close_round(db, args)
     if args.step == "certify":
         return _certify_round(db, args)
+    if args.step == "reconcile":
+        return _reconcile_round(db, args)
     step = {"open": service.open_vote, "publish": service.publish_results}[args.step]
     with db.session(write=True) as session:
         step(session, CLI_ACTOR, args.round_id)
     print(f"round {args.round_id}: {args.step} done")
     return 0
+
+
+def _reconcile_round(db, args) -> int:
+    """Print the event's reconciliation sheet; with --sign, the chair's sign-off (as the operator)."""
+    from core.audit import CLI_ACTOR
+    from voting import reconciliation
+
+    with db.session(write=args.sign) as session:
+        figures = reconciliation.sheet(session, args.round_id)
+        if args.sign:
+            reconciliation.sign_off(session, CLI_ACTOR, args.round_id, name="the operator (command line)")
+    print(json.dumps(figures, indent=2))
+    if args.sign:
+        print(f"round {args.round_id}: reconciliation sheet signed off")
+    return 0 if figures["adds_up"] else 1
 
 
 def _certify_round(db, args) -> int:
@@ -558,6 +576,10 @@ def build_parser() -> argparse.ArgumentParser:
     certify.add_argument("--as", dest="as_username", metavar="USERNAME",
                          help="the staff account doing this step (required with --confirm)")
     certify.set_defaults(run=cmd_round)
+    reconcile = rounds.add_parser("reconcile", help="the event's reconciliation sheet; --sign to sign it off")
+    reconcile.add_argument("round_id", type=int)
+    reconcile.add_argument("--sign", action="store_true", help="sign the sheet off (needed before certifying)")
+    reconcile.set_defaults(run=cmd_round)
 
     admin = commands.add_parser("admin", help="administrator accounts").add_subparsers(dest="action", required=True)
     admin_create = admin.add_parser("create", help="make an administrator (the first one, on a new database)")

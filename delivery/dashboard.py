@@ -83,7 +83,7 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
     most = max((max(c["budget"], c["allocated"], c["committed"], c["spent"]) for c in chart), default=0) or 1
     for c in chart:
         for key in ("allocated", "committed", "spent"):
-            c[f"{key}_width"] = round(600 * c[key] / most)
+            c[f"{key}_width"] = round(480 * c[key] / most)  # room for the amount after the bar
     totals = {"allocated": sum(r[3] for r in money.rows), "committed": sum(r[4] for r in money.rows),
               "spent": sum(r[5] for r in money.rows)}
     return {"tables": [money, late, silent, engagement, benefit], "chart": chart, "totals": totals,

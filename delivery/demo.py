@@ -1,4 +1,4 @@
-"""The demo after the vote: last year's round certified (the chair, then the officer confirming) and
+"""The demo after the vote: last year's round reconciled and certified (the chair, then the officer confirming) and
 delivered, with grants, spend, milestones, outputs and outcome estimates.
 
 Figures follow the seed where it gives them: Baby Yoga £1,500, Healthy Lunch Club £1,000, Action
@@ -20,7 +20,7 @@ from governance import repository as governance_repo
 from governance.models import Membership, Role, StaffAccount
 from governance.permissions import actor_for
 from proposals import repository as proposals_repo
-from voting import certification
+from voting import certification, reconciliation
 from voting import repository as voting_repo
 
 A3_COST, A3_SAVINGS = 25_703, 238_132
@@ -64,6 +64,7 @@ def seed_delivery_demo(session: Session, round_id: int) -> None:
     memberships = session.exec(select(Membership).where(Membership.partnership_id == voting_round.partnership_id))
     members = {m.role: session.get(StaffAccount, m.staff_id) for m in memberships}
     chair, officer = actor_for(members[Role.chair], Role.chair), actor_for(members[Role.officer], Role.officer)
+    reconciliation.sign_off(session, chair, round_id, name=members[Role.chair].display_name)
     certification.certify(session, chair, round_id, name=members[Role.chair].display_name)
     certification.confirm(session, officer, round_id, name=members[Role.officer].display_name)
 

@@ -29,6 +29,9 @@ class Grant(SQLModel, table=True):
     fund_source: str = ""
     conditions: str = ""
     created_at: datetime = Field(default_factory=utcnow)
+    # What was not spent by the end date, added to the partnership's next round.
+    returned_amount: int | None = None
+    returned_to_round: int | None = Field(default=None, foreign_key="governance_round.id")
 
 
 class SpendEntry(SQLModel, table=True):

@@ -3,10 +3,13 @@
 from sqlmodel import Session, select
 
 from core.errors import NotFound
+from core.numbers import MAX_ID
 from delivery.models import Grant, Milestone, OutcomeEstimate, OutputRecord, SpendEntry, SpendEvidence
 
 
 def get_grant(session: Session, grant_id: int, *, for_update: bool = False) -> Grant:
+    if not 1 <= grant_id <= MAX_ID:  # PostgreSQL would raise "integer out of range" rather than find nothing
+        raise NotFound(f"There is no grant {grant_id}.")
     statement = select(Grant).where(Grant.id == grant_id)
     grant = session.exec(statement.with_for_update() if for_update else statement).first()
     if grant is None:
@@ -38,7 +41,7 @@ def duplicate_spend(session: Session, grant_id: int, spent_on, amount: int, desc
 
 
 def evidence_of(session: Session, spend_id: int) -> SpendEvidence | None:
-    return session.get(SpendEvidence, spend_id)
+    return session.get(SpendEvidence, spend_id) if 1 <= spend_id <= MAX_ID else None
 
 
 def milestones_of(session: Session, grant_id: int) -> list[Milestone]:

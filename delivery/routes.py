@@ -182,6 +182,13 @@ async def record_spend(request: Request, grant_id: int, db: DatabaseDep, staff: 
 
 
 @access.staff_of(KEEPS_BOOKS)
+@router.post("/manage/grants/{grant_id}/return-underspend", dependencies=[CsrfChecked])
+def return_underspend(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentStaff):
+    return _books_step(request, db, staff, grant_id, "return", {},
+                       lambda session, actor: service.return_underspend(session, actor, grant_id, today=today()))
+
+
+@access.staff_of(KEEPS_BOOKS)
 @router.post("/manage/grants/{grant_id}/milestones", dependencies=[CsrfChecked])
 def add_milestone(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentStaff,
                   title: Annotated[str, Form()] = "", planned_on: Annotated[str, Form()] = "",

@@ -12,13 +12,14 @@ from sqlmodel import Session
 from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed
-from core.numbers import MAX_MONEY, parse_money, parse_whole
+from core.numbers import MAX_ID, MAX_MONEY, parse_money, parse_whole
 from core.text import storable
 from delivery import repository
 from delivery.events import DeliveryEvent
 from delivery.models import Grant, Milestone, MilestoneStatus, OutcomeEstimate, OutputRecord, SpendEntry, SpendEvidence
 from delivery.permissions import OVERRIDES_SPEND
 from governance import repository as governance_repo
+from governance import service as governance_service
 from proposals.models import Proposal
 from voting import certification
 from voting import repository as voting_repo
@@ -65,7 +66,7 @@ class GrantForm:
 
 
 def award_grant(session: Session, actor: Actor, *, round_id: int, proposal_id: int, form: GrantForm) -> Grant:
-    proposal = session.get(Proposal, proposal_id)
+    proposal = session.get(Proposal, proposal_id) if 1 <= proposal_id <= MAX_ID else None
     if proposal is None or proposal.round_id != round_id:
         raise InvalidInput(f"There is no project {proposal_id}.", field="proposal_id")
     voting_round = governance_repo.get_round(session, proposal.round_id)
@@ -157,6 +158,34 @@ def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str
         audit.append(session, actor, DeliveryEvent.spend_over_grant_allowed, f"grant:{grant.id}", {
             "entry": entry.id, "spent": before + value, "grant": grant.amount})
     return entry
+
+
+def return_underspend(session: Session, actor: Actor, grant_id: int, *, today: date) -> Grant:
+    """After the end date, what was not spent goes back to the partnership: added to the budget of
+    its next round that has not opened voting yet (through governance's own service, audited there
+    as a budget change and here as the return)."""
+    grant = repository.get_grant(session, grant_id, for_update=True)
+    if grant.returned_amount is not None:
+        raise Conflict(f"£{grant.returned_amount:,} of this grant was already returned.")
+    if today <= grant.planned_end:
+        raise Conflict(f"Underspend is returned after the planned end, {grant.planned_end.isoformat()}.")
+    left = grant.amount - spent(session, grant.id)
+    if left <= 0:
+        raise Conflict("Nothing is left unspent on this grant.")
+    this_round = governance_repo.get_round(session, grant.round_id)
+    later = [r for r in governance_repo.list_rounds(session, this_round.partnership_id)
+             if r.id != this_round.id and r.vote_status == "draft" and r.created_at >= this_round.created_at]
+    if not later:
+        raise Conflict("The partnership has no next round that has not opened voting yet; create it first.")
+    target = min(later, key=lambda r: (r.created_at, r.id))
+    governance_service.change_round_details(
+        session, actor, target.id, title=target.title, budget=target.budget + left, fund_source=target.fund_source,
+        summary=target.summary, eligible_postcodes=target.eligible_postcodes, priorities=target.priorities)
+    grant.returned_amount, grant.returned_to_round = left, target.id
+    session.add(grant)
+    audit.append(session, actor, DeliveryEvent.underspend_returned, f"grant:{grant.id}", {
+        "amount": left, "to_round": target.id, "from_round": this_round.id})
+    return grant
 
 
 # --- milestones, outputs, outcomes ----------------------------------------------------------------

@@ -14,13 +14,13 @@ from governance.permissions import actor_for
 from proposals.models import Proposal
 from tests.builders import a_pb_day, a_staff_member, passes_for, sign_in
 from tests.test_command_line import run_cli
-from voting import certification
+from voting import certification, reconciliation
 from voting import service as voting_service
 from voting.ballots import BallotChoices
 from voting.errors import NotCertified, RoundFrozen
 
 
-def a_published_round(db, voters: int = 3, first_title: str | None = None):
+def a_published_round(db, voters: int = 3, first_title: str | None = None, unused_passes: int = 0):
     day = a_pb_day(db, open_vote=first_title is None)
     if first_title is not None:
         with db.session(write=True) as session:
@@ -32,13 +32,21 @@ def a_published_round(db, voters: int = 3, first_title: str | None = None):
         with db.session(write=True) as session:
             voting_service.cast_ballot(session, round_id=day.round_id, pass_code=code,
                                        choices=BallotChoices(scores={day.proposals[n % 4].id: 5}))
+    if unused_passes:
+        passes_for(db, day.round_id, unused_passes)
     with db.session(write=True) as session:
         voting_service.close_vote(session, CLI_ACTOR, day.round_id)
         voting_service.publish_results(session, CLI_ACTOR, day.round_id)
     return day
 
 
+def sign_off(db, day):
+    with db.session(write=True) as session:
+        reconciliation.sign_off(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
+
+
 def certify_and_confirm(db, day):
+    sign_off(db, day)
     with db.session(write=True) as session:
         certification.certify(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
         certification.confirm(session, actor_for(day.officer, "officer"), day.round_id, name="Officer")
@@ -69,6 +77,7 @@ class TestTheChairCertifiesAndASecondMemberConfirms:
 
     def test_the_chair_cannot_confirm_their_own_certification(self, db):
         day = a_published_round(db)
+        sign_off(db, day)
         with db.session(write=True) as session:
             certification.certify(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
 
@@ -96,6 +105,7 @@ class TestTheChairCertifiesAndASecondMemberConfirms:
         day = a_published_round(db)
         with db.session() as session:
             certification.refuse_if_frozen(session, day.round_id)  # published, not certified: not frozen
+        sign_off(db, day)
         with db.session(write=True) as session:
             certification.certify(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
 
@@ -103,12 +113,57 @@ class TestTheChairCertifiesAndASecondMemberConfirms:
             certification.refuse_if_frozen(session, day.round_id)
 
 
+class TestTheEventsReconciliationSheet:
+    def test_it_adds_up_and_the_chair_signs_it_off_before_certifying(self, db, client):
+        day = a_published_round(db, voters=3, unused_passes=2)  # two printed passes never used
+        with db.session(write=True) as session, pytest.raises(Conflict, match="reconciliation sheet"):
+            certification.certify(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
+
+        sign_off(db, day)
+
+        with db.session() as session:
+            figures = reconciliation.figures_of(reconciliation.signed_sheet(session, day.round_id))
+        assert (figures["passes_issued"], figures["passes_used"], figures["passes_unused"]) == (
+            {"desk": 0, "batch": 5}, 3, 2)
+        assert figures["ballots_by_channel"] == {"kiosk": 0, "phone": 0, "online": 3}
+        assert figures["ballots_in_box"] == 3 and figures["adds_up"]
+        page = client.get(f"/rounds/{day.round_id}/reconciliation").text
+        assert "signed off by Chair" in page and "It adds up" in page
+        assert actions(db, day.round_id)[-1] == "reconciliation.signed"
+
+    def test_not_while_voting_is_open(self, db):
+        day = a_pb_day(db)
+        with db.session(write=True) as session, pytest.raises(Conflict, match="once voting has closed"):
+            reconciliation.sign_off(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
+
+    def test_not_twice(self, db):
+        day = a_published_round(db)
+        sign_off(db, day)
+        with db.session(write=True) as session, pytest.raises(Conflict, match="already signed off"):
+            reconciliation.sign_off(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
+
+    def test_a_sheet_that_does_not_add_up_is_refused_saying_why(self, db):
+        from voting.models import ChannelCount
+
+        day = a_published_round(db, voters=3)
+        with db.session(write=True) as session:
+            counter = session.get(ChannelCount, (day.round_id, "online"))
+            counter.ballots = 2  # as if a counter had been lost
+            session.add(counter)
+
+        with db.session(write=True) as session, pytest.raises(Conflict, match="channels add up to 2 ballots"):
+            reconciliation.sign_off(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
+
+
 class TestCertifyingOnTheWeb:
     def test_the_chair_certifies_the_officer_confirms_and_the_results_page_says_so(self, db, client):
         day = a_published_round(db)
         token = sign_in(client, "chair")
         page = client.get(f"/manage/rounds/{day.round_id}/certify")
-        assert "Yes, certify the results" in page.text
+        assert "Sign off the reconciliation sheet" in page.text and "Yes, certify" not in page.text
+        signed = client.post(f"/manage/rounds/{day.round_id}/reconciliation", data={"csrf_token": token})
+        assert "You signed off the reconciliation sheet" in signed.text
+        assert "Yes, certify the results" in signed.text
 
         done = client.post(f"/manage/rounds/{day.round_id}/certify", data={"csrf_token": token},
                            follow_redirects=False)
@@ -129,6 +184,7 @@ class TestCertifyingOnTheWeb:
 
     def test_the_chair_confirming_their_own_certification_is_told_why_not(self, db, client):
         day = a_published_round(db)
+        sign_off(db, day)
         token = sign_in(client, "chair")
         client.post(f"/manage/rounds/{day.round_id}/certify", data={"csrf_token": token})
 
@@ -168,6 +224,9 @@ class TestCertifyingFromTheCommandLine:
             governance_service.add_member(session, CLI_ACTOR, partnership_id=day.partnership.id,
                                           staff_id=member.id, role=Role.member)
 
+        reconciled = run_cli(database_url, "round", "reconcile", str(day.round_id), "--sign")
+        assert reconciled.returncode == 0, reconciled.stderr
+        assert '"passes_used": 3' in reconciled.stdout
         certified = run_cli(database_url, "round", "certify", str(day.round_id))
         alone = run_cli(database_url, "round", "certify", str(day.round_id), "--confirm")
         steward = run_cli(database_url, "round", "certify", str(day.round_id), "--confirm", "--as", "steward")
@@ -183,7 +242,7 @@ class TestCertifyingFromTheCommandLine:
             assert (record.certified_by, record.confirmed_by, record.confirmed_role) == (
                 "cli", f"staff:{member.id}", "member")
             entries = session.exec(select(AuditEvent).where(AuditEvent.action.startswith("results.certif"))).all()
-            assert [(e.actor_role, json.loads(e.payload)["via"]) for e in entries] == [("operator", "cli"),
+            assert [(e.actor_role, json.loads(e.payload).get("via")) for e in entries] == [("operator", "cli"),
                                                                                        ("member", "cli")]
 
 

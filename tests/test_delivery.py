@@ -199,6 +199,7 @@ class TestThePages:
         assert "Estimated savings (estimates, not measured)" in page and "£555,000 a year" in page
         assert "/evidence" not in page  # evidence files are for officers
         assert client.get("/projects/999").status_code == 404
+        assert client.get(f"/projects/{10**30}").status_code == 404
 
     def test_an_officer_records_spend_with_a_file_and_a_mistake_keeps_what_was_typed(self, db, grant, client):
         day, grant_id = grant
@@ -239,3 +240,65 @@ class TestThePages:
         assert refused.status_code == 422 and 'id="recipient_id-error"' in refused.text
         assert 'value="Macc Men&#39;s Shed"' in refused.text
         assert done.status_code == 303 and done.headers["location"].startswith("/manage/grants/")
+
+
+class TestTheCouncilDashboard:
+    def test_it_rolls_up_money_flags_and_estimates_and_every_table_downloads(self, db, grant, client):
+        day, grant_id = grant
+        spend(db, day, grant_id, amount="1500", spent_on=date.today().isoformat())
+        with db.session(write=True) as session:
+            service.add_outcome(session, actor_for(day.officer, "officer"), grant_id, savings_per_year="555000",
+                                source="Table A3", method="Ratio applied")
+            service.add_milestone(session, actor_for(day.officer, "officer"), grant_id, title="Workshop open",
+                                  planned_on="2026-01-01")
+
+        page = client.get("/dashboard").text
+        money = client.get("/dashboard/money.csv").text.splitlines()
+        late = client.get("/dashboard/late.csv").text
+        benefit = client.get("/dashboard/cost-benefit.csv").text
+
+        assert "£100,000</strong> allocated by residents' votes, <strong>£60,000</strong> committed in grants, " \
+               "<strong>£1,500</strong> spent" in page
+        assert '<svg class="chart"' in page and "<script" not in page.split("<main")[1]
+        assert money == ["Partnership,Round,Budget,Allocated by the vote,Committed in grants,Spent",
+                         "Macclesfield Neighbourhood Partnership,Community Fund 2026,100000,100000,60000,1500"]
+        assert "Workshop open,2026-01-01" in late
+        assert "All projects with an estimate,60000,555000,£9.25 a year per £1 (estimate)" in benefit
+        assert f'href="/projects/{grant_id}"' in page
+
+    def test_filters_narrow_it_and_nonsense_filters_show_everything(self, db, grant, client):
+        day, _ = grant
+        other = client.get("/dashboard/money.csv?partnership=999").text.splitlines()
+        mine = client.get(f"/dashboard/money.csv?partnership={day.partnership.id}&year={date.today().year}")
+        last_year = client.get(f"/dashboard/money.csv?year={date.today().year - 1}").text.splitlines()
+
+        assert len(other) == 1 and len(last_year) == 1  # the header only
+        assert len(mine.text.splitlines()) == 2
+        assert client.get("/dashboard?partnership=abc&year=%D9%A3").status_code == 200
+        assert client.get("/dashboard/nothing.csv").status_code == 404
+
+
+class TestUnderspendGoesBackToThePartnership:
+    def test_after_the_end_what_is_left_is_added_to_the_next_rounds_budget_once(self, db, grant, client):
+        from governance import repository as governance_repo
+        from tests.builders import a_round
+
+        day, grant_id = grant
+        spend(db, day, grant_id, amount="59000")
+        officer = actor_for(day.officer, "officer")
+        with db.session(write=True) as session, pytest.raises(Conflict, match="no next round"):
+            service.return_underspend(session, officer, grant_id, today=date(2027, 3, 2))
+        with db.session(write=True) as session:
+            next_round = a_round(session, day.partnership, title="Community Fund 2027", budget=50_000,
+                                 costs=(10_000,))
+            with pytest.raises(Conflict, match="after the planned end"):
+                service.return_underspend(session, officer, grant_id, today=date(2027, 3, 1))
+            service.return_underspend(session, officer, grant_id, today=date(2027, 3, 2))
+        with db.session(write=True) as session, pytest.raises(Conflict, match="already returned"):
+            service.return_underspend(session, officer, grant_id, today=date(2027, 3, 2))
+
+        with db.session() as session:
+            assert governance_repo.get_round(session, next_round.id).budget == 51_000
+            returned = session.exec(select(AuditEvent).where(AuditEvent.action == "grant.underspend_returned")).one()
+            assert returned.actor_ref == f"staff:{day.officer.id}"
+            assert '"amount":1000' in returned.payload and f'"to_round":{next_round.id}' in returned.payload

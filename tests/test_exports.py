@@ -127,10 +127,11 @@ class TestASpreadsheetFormulaInATitleIsDefused:
         from core.audit import CLI_ACTOR
         from governance.permissions import actor_for
         from tests.test_certification import a_published_round
-        from voting import certification
+        from voting import certification, reconciliation
 
         day = a_published_round(db, first_title='=HYPERLINK("https://evil.example")')
         with db.session(write=True) as session:
+            reconciliation.sign_off(session, CLI_ACTOR, day.round_id, name="Operator")
             certification.certify(session, CLI_ACTOR, day.round_id, name="Operator")
             certification.confirm(session, actor_for(day.officer, "officer"), day.round_id, name="Officer")
 

@@ -22,7 +22,7 @@ from governance.permissions import actor_for
 from scrutiny.models import RegisterPurge
 from scrutiny.service import purge_registers
 from tests.builders import a_pb_day, csrf_from, passes_for
-from voting import certification, register
+from voting import certification, reconciliation, register
 from voting import repository as voting_repo
 from voting import service as voting_service
 from voting.ballots import BallotChoices
@@ -172,6 +172,7 @@ def a_round_with_desk_passes_published(db, certify: bool = True):
     if not certify:
         return day, None
     with db.session(write=True) as session:
+        reconciliation.sign_off(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
         certification.certify(session, actor_for(day.chair, "chair"), day.round_id, name="Chair")
         record = certification.confirm(session, actor_for(day.officer, "officer"), day.round_id, name="Officer")
         return day, record.confirmed_at

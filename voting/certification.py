@@ -18,6 +18,7 @@ from core.audit import Actor
 from core.errors import Conflict, NotAllowed
 from governance import repository as governance_repo
 from governance.models import Role, StaffAccount, VoteStatus, utcnow
+from voting import reconciliation
 from voting.errors import NotCertified, RoundFrozen
 from voting.events import VotingEvent
 from voting.models import Certification
@@ -53,13 +54,14 @@ def require_certified(session: Session, round_id: int, what: str) -> Certificati
 
 
 def certify(session: Session, actor: Actor, round_id: int, *, name: str, via: str = "web") -> Certification:
-    """The chair's step. Needs the result published; the reconciliation sign-off, where paper
-    ballots were used, is checked by the caller's rules once those exist."""
+    """The chair's step. Needs the result published and the event's reconciliation sheet signed off."""
     voting_round = governance_repo.get_round(session, round_id, for_update=True)
     if voting_round.vote_status != VoteStatus.published:
         raise Conflict(f"Results can be certified once they are published; voting is {voting_round.vote_status}.")
     if certification_of(session, round_id) is not None:
         raise Conflict("The chair has already certified these results.")
+    if reconciliation.signed_sheet(session, round_id) is None:
+        raise Conflict("The chair signs off the event's reconciliation sheet before the results can be certified.")
     record = Certification(round_id=round_id, certified_by=actor.ref, certified_by_name=name,
                            certified_role=actor.role)
     session.add(record)

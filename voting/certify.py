@@ -9,7 +9,7 @@ from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
 from governance.permissions import CHAIR, CurrentStaff, require_round_role
-from voting import certification
+from voting import certification, reconciliation
 from voting import repository as voting_repo
 
 router = APIRouter()
@@ -18,8 +18,10 @@ router = APIRouter()
 def _page(request: Request, session, staff, round_id: int, error: PlatformError | None = None):
     voting_round, actor = require_round_role(session, staff, round_id, CHAIR | certification.CONFIRMS)
     record = certification.certification_of(session, round_id)
+    signed = reconciliation.signed_sheet(session, round_id)
     return render(request, "voting/certify.html", {
-        "round": voting_round, "record": record, "actor": actor, "staff": staff,
+        "round": voting_round, "record": record, "actor": actor, "staff": staff, "signed": signed,
+        "sheet": reconciliation.figures_of(signed) if signed else reconciliation.sheet(session, round_id),
         "partnership": governance_repo.get_partnership(session, voting_round.partnership_id),
         "result": voting_repo.result_of(session, round_id),
         "is_chair": actor.role in ("chair", "admin"),
@@ -62,3 +64,22 @@ def certify(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaf
 @router.post("/manage/rounds/{round_id}/certify/confirm", dependencies=[CsrfChecked])
 def confirm(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     return _step(request, db, staff, round_id, certification.CONFIRMS, certification.confirm, "confirmed")
+
+
+@access.staff_of(CHAIR)
+@router.post("/manage/rounds/{round_id}/reconciliation", dependencies=[CsrfChecked])
+def sign_off(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
+    """The chair signs off the event's reconciliation sheet (before certifying)."""
+    return _step(request, db, staff, round_id, CHAIR, reconciliation.sign_off, "signed")
+
+
+@access.public
+@router.get("/rounds/{round_id}/reconciliation")
+def reconciliation_page(request: Request, round_id: int, session: SessionDep):
+    """Anyone: the event's books, as signed off by the chair (or as they stand, until then)."""
+    voting_round = governance_repo.get_round(session, round_id)
+    signed = reconciliation.signed_sheet(session, round_id)
+    return render(request, "voting/reconciliation.html", {
+        "round": voting_round, "signed": signed,
+        "partnership": governance_repo.get_partnership(session, voting_round.partnership_id),
+        "sheet": reconciliation.figures_of(signed) if signed else reconciliation.sheet(session, round_id)})

@@ -6,6 +6,7 @@ class VotingEvent(StrEnum):
     vote_closing = "vote.closing"
     vote_closed = "vote.closed"
     results_published = "results.published"
+    reconciliation_signed = "reconciliation.signed"
     results_certified = "results.certified"
     certification_confirmed = "results.certification_confirmed"
     pass_issued = "pass.issued"

@@ -183,3 +183,15 @@ class Certification(SQLModel, table=True):
     @property
     def is_confirmed(self) -> bool:
         return self.confirmed_at is not None
+
+
+class Reconciliation(SQLModel, table=True):
+    """The event's books at close, as the chair signed them off: the figures are kept as signed."""
+
+    __tablename__ = "voting_reconciliation"
+
+    round_id: int = Field(primary_key=True, foreign_key="governance_round.id")
+    figures: str                      # canonical JSON of the sheet
+    signed_by: str
+    signed_by_name: str
+    signed_at: datetime = Field(default_factory=utcnow)

@@ -4,7 +4,8 @@ Revision ID: delivery
 Revises: screen
 Create Date: 2026-11-28
 
-The chair's certification of a published result and a second member's confirmation; the
+The event's reconciliation sheet as the chair signed it off; the chair's certification of a
+published result and a second member's confirmation; the
 delivery of funded projects: grants, a spend ledger with evidence files, milestones, outputs
 and estimated outcomes.
 """
@@ -38,6 +39,16 @@ def upgrade() -> None:
 
 
     op.create_table(
+        "voting_reconciliation",
+        sa.Column("round_id", sa.Integer(), nullable=False),
+        sa.Column("figures", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("signed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("signed_by_name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("signed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["round_id"], ["governance_round.id"]),
+        sa.PrimaryKeyConstraint("round_id"),
+    )
+    op.create_table(
         "delivery_grant",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("round_id", sa.Integer(), nullable=False),
@@ -53,7 +64,10 @@ def upgrade() -> None:
         sa.Column("fund_source", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("conditions", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("returned_amount", sa.Integer(), nullable=True),
+        sa.Column("returned_to_round", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(["proposal_id"], ["proposals_proposal.id"]),
+        sa.ForeignKeyConstraint(["returned_to_round"], ["governance_round.id"]),
         sa.ForeignKeyConstraint(["round_id"], ["governance_round.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("proposal_id"),
@@ -129,4 +143,5 @@ def downgrade() -> None:
     for table in ("delivery_outcome", "delivery_output", "delivery_milestone", "delivery_spend_evidence",
                   "delivery_spend", "delivery_grant"):
         op.drop_table(table)
+    op.drop_table("voting_reconciliation")
     op.drop_table("voting_certification")
