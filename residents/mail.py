@@ -13,7 +13,9 @@ from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from core import i18n
 from core.errors import PlatformError
+from core.i18n import N_
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ SMTP_TIMEOUT_SECONDS = 15
 
 class MailNotSent(PlatformError):
     status_code = 503
-    title = "Email not sent"
+    title = N_("Email not sent")
 
 
 def uses_smtp(settings: Settings) -> bool:
@@ -55,7 +57,7 @@ def send(settings: Settings, *, to: str, subject: str, body: str) -> Path | None
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         log.warning("mail to the SMTP server %s:%s failed: %s", settings.smtp_host, settings.smtp_port, error)
-        raise MailNotSent("The email could not be sent just now. Try again in a few minutes.") from error
+        raise MailNotSent(i18n.gettext("The email could not be sent just now. Try again in a few minutes.")) from error
     return None
 
 

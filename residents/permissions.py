@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from core import i18n
 from core.errors import NotSignedIn
 from core.web import SessionDep
 from residents import repository
@@ -27,8 +28,8 @@ def optional_resident(request: Request, session: SessionDep) -> Resident | None:
 
 def require_resident(resident: Annotated[Resident | None, Depends(optional_resident)]) -> Resident:
     if resident is None:
-        raise NotSignedIn("Sign in with your email address at /signin to continue: we send you a link, "
-                          "there is no password.", sign_in_path="/signin")
+        raise NotSignedIn(i18n.gettext("Sign in with your email address at /signin to continue: we send you a link, "
+                                       "there is no password."), sign_in_path="/signin")
     return resident
 
 
