@@ -135,5 +135,6 @@ def comments_for_viewer(session: Session, round_id: int, *, resident: Resident |
         if comment.hidden and not (mine or sees_hidden):
             continue
         author = authors.get(comment.resident_id)
-        shown.append({"comment": comment, "author": author.shown_name if author else "A resident", "mine": mine})
+        name = (author.display_name if author else "") or i18n.gettext("A resident")
+        shown.append({"comment": comment, "author": name, "mine": mine})
     return shown
