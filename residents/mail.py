@@ -96,8 +96,10 @@ def read_outbox(outbox: Path, limit: int = 50) -> list[OutboxMessage]:
 def sign_in_message(settings: Settings, link: str) -> tuple[str, str]:
     """Subject and body of the sign-in email."""
     minutes = settings.resident_link_minutes
-    return (f"Your sign-in link for {settings.site_name}", (
-        f"Hello,\n\nSomeone (we hope you) asked to sign in to {settings.site_name} with this email address.\n"
-        f"To sign in, open this link and press \"Sign in\":\n\n{link}\n\n"
-        f"The link works once, for {minutes} minutes. If you did not ask for it, ignore this email: "
-        "nothing happens unless the link is used.\n"))
+    # In the language of the page the resident asked from.
+    return (i18n.gettext("Your sign-in link for %(site)s", site=settings.site_name), (
+        i18n.gettext("Hello,\n\nSomeone (we hope you) asked to sign in to %(site)s with this email address.\n"
+                     "To sign in, open this link and press \"Sign in\":", site=settings.site_name)
+        + f"\n\n{link}\n\n"
+        + i18n.gettext("The link works once, for %(minutes)s minutes. If you did not ask for it, ignore this email: "
+                       "nothing happens unless the link is used.", minutes=minutes) + "\n"))

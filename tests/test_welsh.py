@@ -418,3 +418,14 @@ class TestTheResidentsNewPagesInWelsh:
         sign_in(client, "officer")
         staff = client.get(f"/manage/partnerships/{partnership_id}/meetings")
         assert html_lang(staff) == "en-GB" and "english-only" in staff.text and "Add a meeting" in staff.text
+
+
+def test_the_sign_in_email_is_in_the_language_of_the_page_it_was_asked_from():
+    from core.settings import get_settings
+    from residents import mail
+
+    with i18n.use("cy"):
+        subject, body = mail.sign_in_message(get_settings(), "https://example.org/signin/abc")
+    assert subject.startswith("Eich dolen mewngofnodi ar gyfer ")
+    assert "I fewngofnodi, agorwch y ddolen hon" in body and "\n\nhttps://example.org/signin/abc\n\n" in body
+    assert "Mae'r ddolen yn gweithio unwaith" in body
