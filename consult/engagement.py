@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from consult import repository
+from core.i18n import N_
 from governance import repository as governance_repo
 from proposals.models import Proposal
 from voting import repository as voting_repo
@@ -17,8 +18,9 @@ FIELDS = ("commented", "ranked", "proposed", "voted", "attended")
 # The step of the arc each count belongs to, for the page and the CSV.
 STEPS = {"commented": "consult", "ranked": "consult", "proposed": "involve", "voted": "empower",
          "attended": "meetings"}
-WORDS = {"commented": "commented on the priorities", "ranked": "answered the priority poll",
-         "proposed": "put forward an idea", "voted": "voted", "attended": "came to a partnership meeting"}
+# Marked for the catalogue; the round page shows them in its language.
+WORDS = {"commented": N_("commented on the priorities"), "ranked": N_("answered the priority poll"),
+         "proposed": N_("put forward an idea"), "voted": N_("voted"), "attended": N_("came to a partnership meeting")}
 
 
 def _proposers(session: Session, round_id: int) -> int:

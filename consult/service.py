@@ -9,7 +9,7 @@ from sqlmodel import Session
 from consult import repository
 from consult.events import ConsultEvent
 from consult.models import Comment, PriorityRanking
-from core import audit
+from core import audit, i18n
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput
 from core.text import storable
@@ -28,21 +28,22 @@ MAX_PICKS = 3
 def _priority(voting_round: Round, text: str, field: str) -> str:
     text = storable(text)
     if text and text not in voting_round.priority_list:
-        raise InvalidInput("Choose one of the round's priorities from the list.", field=field)
+        raise InvalidInput(i18n.gettext("Choose one of the round's priorities from the list."), field=field)
     return text
 
 
 def post_comment(session: Session, resident: Resident, *, round_id: int, body: str, priority: str = "") -> Comment:
     voting_round = governance_repo.get_round(session, round_id)
     if voting_round.archived:
-        raise Conflict("This round is archived: it takes no comments.")
+        raise Conflict(i18n.gettext("This round is archived: it takes no comments."))
     require_phase_allows(voting_round, "comment")
     body = storable(body)
     if not body:
-        raise InvalidInput("Write your comment first.", field="body")
+        raise InvalidInput(i18n.gettext("Write your comment first."), field="body")
     if len(body) > MAX_COMMENT_LENGTH:
-        raise InvalidInput(f"A comment can be at most {MAX_COMMENT_LENGTH:,} characters; this one has "
-                           f"{len(body):,}. Shorten it and send it again.", field="body")
+        raise InvalidInput(i18n.gettext("A comment can be at most %(most)s characters; this one has %(has)s. "
+                                        "Shorten it and send it again.", most=f"{MAX_COMMENT_LENGTH:,}",
+                                        has=f"{len(body):,}"), field="body")
     comment = Comment(round_id=round_id, resident_id=resident.id, body=body,
                       priority=_priority(voting_round, priority, "priority"))
     session.add(comment)
@@ -84,18 +85,18 @@ def rank_priorities(session: Session, resident: Resident, *, round_id: int, choi
     """Up to three of the round's priorities, most important first; a second answer replaces the first."""
     voting_round = governance_repo.get_round(session, round_id)
     if voting_round.archived:
-        raise Conflict("This round is archived: its poll is closed.")
+        raise Conflict(i18n.gettext("This round is archived: its poll is closed."))
     require_phase_allows(voting_round, "rank_priorities")
     if not voting_round.priority_list:
-        raise Conflict("This round has no priorities to rank.")
+        raise Conflict(i18n.gettext("This round has no priorities to rank."))
     picked = [_priority(voting_round, choice, "first") for choice in choices]
     picked = [choice for choice in picked if choice]
     if not picked:
-        raise InvalidInput("Pick at least one priority.", field="first")
+        raise InvalidInput(i18n.gettext("Pick at least one priority."), field="first")
     if len(picked) > MAX_PICKS:
-        raise InvalidInput(f"Pick up to {MAX_PICKS} priorities.", field="first")
+        raise InvalidInput(i18n.gettext("Pick up to %(most)s priorities.", most=MAX_PICKS), field="first")
     if len(set(picked)) != len(picked):
-        raise InvalidInput("Pick each priority once.", field="second")
+        raise InvalidInput(i18n.gettext("Pick each priority once."), field="second")
     ranking = repository.ranking_of(session, round_id, resident.id, for_update=True)
     if ranking is None:
         ranking = PriorityRanking(round_id=round_id, resident_id=resident.id)
@@ -134,5 +135,6 @@ def comments_for_viewer(session: Session, round_id: int, *, resident: Resident |
         if comment.hidden and not (mine or sees_hidden):
             continue
         author = authors.get(comment.resident_id)
-        shown.append({"comment": comment, "author": author.shown_name if author else "A resident", "mine": mine})
+        name = (author.display_name if author else "") or i18n.gettext("A resident")
+        shown.append({"comment": comment, "author": name, "mine": mine})
     return shown

@@ -211,6 +211,12 @@ RESIDENT_TEMPLATES = frozenset({
     "voting/kiosk_base.html", "voting/kiosk.html", "voting/ballot.html", "voting/review.html",
     "voting/receipt.html", "voting/check.html", "voting/results.html", "voting/results_charts.html",
     "voting/results_table.html", "voting/screen.html",
+    "consult/round_section.html",
+    "residents/signin.html", "residents/check_email.html", "residents/confirm.html", "residents/me.html",
+    "proposals/_content.html", "proposals/_history.html", "proposals/form.html", "proposals/list.html",
+    "proposals/show.html",
+    "governance/partnership.html", "governance/meeting.html",
+    "delivery/project.html", "delivery/_project_body.html",
 })
 # In English only for now, marked as such in Welsh. Privacy and accessibility statements are legal
 # texts kept in English until a reviewed translation exists.
@@ -221,6 +227,12 @@ ENGLISH_ONLY_TEMPLATES = frozenset({
     "scrutiny/accessibility.html", "scrutiny/privacy.html", "scrutiny/audit.html", "scrutiny/entry.html",
     "scrutiny/macros.html", "scrutiny/queries.html",
     "voting/chair_confirm.html", "voting/chair_preview.html", "voting/desk.html", "voting/voting_points.html",
+    "voting/certify.html",
+    "consult/hide.html", "proposals/review.html", "proposals/review_list.html", "residents/outbox.html",
+    "governance/admin.html", "governance/admin_confirm.html", "governance/admin_partnership.html",
+    "governance/arc_confirm.html", "governance/invitation.html", "governance/meeting_manage.html",
+    "governance/meetings.html", "governance/timeline.html",
+    "delivery/dashboard.html", "delivery/grant.html", "delivery/grants.html",
 })
 
 

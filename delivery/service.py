@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from core import audit
+from core import audit, i18n
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.numbers import MAX_ID, MAX_MONEY, parse_money, parse_whole
@@ -264,11 +264,11 @@ def summarise(session: Session, grant: Grant, today: date) -> GrantSummary:
     last_report = max(reports, default=grant.award_date)
     flags = []
     if total > grant.amount:
-        flags.append(f"Overspent by £{total - grant.amount:,}")
+        flags.append(i18n.gettext("Overspent by £%(amount)s", amount=f"{total - grant.amount:,}"))
     if today > grant.planned_end and total < grant.amount:
-        flags.append(f"Underspent by £{grant.amount - total:,} at the end date")
+        flags.append(i18n.gettext("Underspent by £%(amount)s at the end date", amount=f"{grant.amount - total:,}"))
     if (today - last_report).days > NO_REPORT_DAYS and today <= grant.planned_end:
-        flags.append(f"No report for {(today - last_report).days} days")
+        flags.append(i18n.gettext("No report for %(days)s days", days=(today - last_report).days))
     late = [m for m in milestones if m.is_late(today)]
     savings = sum(o.savings_per_year for o in repository.outcomes_of(session, grant.id))
     return GrantSummary(grant, total, last_report, flags, late, savings)

@@ -4,46 +4,47 @@ Pure functions of a round; the moves themselves are in governance.service."""
 
 from datetime import date
 
+from core import i18n
 from core.errors import Conflict
+from core.i18n import N_, gettext
 from governance.models import PHASE_FLAGS, PHASE_LABELS, PHASE_ORDER, PUBLIC_PHASE_WORDS, Phase, Round, VoteStatus
 
 # The chair moves a round between these steps; voting opening moves it to empower, publishing to deliver.
 CHAIR_MOVES = (Phase.inform, Phase.consult, Phase.involve, Phase.collaborate)
 
-# What each flag is called when it opens, and when it has closed.
+# What each flag is called when it opens, and when it has closed (shown in the resident's language).
 FLAG_OPENS = {
-    "comment": "Comments open",
-    "rank_priorities": "The priority poll opens",
-    "answer_survey": "The survey opens",
-    "submit_proposals": "Ideas for projects can be put forward",
-    "refine_proposals": "Proposals can be refined with officers",
-    "see_feasibility": "Officers' feasibility notes are shown",
-    "vote": "Voting opens",
-    "follow_projects": "Funded projects can be followed",
+    "comment": N_("Comments open"),
+    "rank_priorities": N_("The priority poll opens"),
+    "answer_survey": N_("The survey opens"),
+    "submit_proposals": N_("Ideas for projects can be put forward"),
+    "refine_proposals": N_("Proposals can be refined with officers"),
+    "see_feasibility": N_("Officers' feasibility notes are shown"),
+    "vote": N_("Voting opens"),
+    "follow_projects": N_("Funded projects can be followed"),
 }
 FLAG_CLOSED = {
-    "comment": "Comments are closed",
-    "rank_priorities": "The priority poll is closed",
-    "answer_survey": "The survey is closed",
-    "submit_proposals": "Ideas can no longer be put forward",
-    "refine_proposals": "Proposals can no longer be changed",
-    "see_feasibility": "Feasibility notes are no longer shown",
-    "vote": "Voting is closed",
-    "follow_projects": "Projects cannot be followed now",
+    "comment": N_("Comments are closed"),
+    "rank_priorities": N_("The priority poll is closed"),
+    "answer_survey": N_("The survey is closed"),
+    "submit_proposals": N_("Ideas can no longer be put forward"),
+    "refine_proposals": N_("Proposals can no longer be changed"),
+    "see_feasibility": N_("Feasibility notes are no longer shown"),
+    "vote": N_("Voting is closed"),
+    "follow_projects": N_("Projects cannot be followed now"),
 }
 
 
 class PhaseClosed(Conflict):
     """Something residents may do only in some steps of the arc, asked for outside them."""
 
-    title = "Not open at this step"
+    title = N_("Not open at this step")
 
 
 def day_words(day: date, today: date | None = None) -> str:
-    """"3 March", with the year when it is not this year's."""
+    """"3 March" ("3 Mawrth" in Welsh), with the year when it is not this year's."""
     today = today or date.today()
-    words = f"{day.day} {day:%B}"
-    return words if day.year == today.year else f"{words} {day.year}"
+    return i18n.format_date(day, "d MMMM" if day.year == today.year else "d MMMM y")
 
 
 def phase_index(phase: str) -> int:
@@ -57,10 +58,13 @@ def require_phase_allows(voting_round: Round, flag: str) -> None:
     planned = voting_round.planned_dates
     for phase in PHASE_ORDER[phase_index(voting_round.phase) + 1:]:
         if flag in PHASE_FLAGS[phase]:
-            when = f" (planned {day_words(planned[phase])})" if phase in planned else ""
-            raise PhaseClosed(f"{FLAG_OPENS.get(flag, flag)} when the round reaches "
-                              f"'{PUBLIC_PHASE_WORDS[phase]}'{when}.")
-    raise PhaseClosed(f"{FLAG_CLOSED.get(flag, flag)}: this round has moved on to '{voting_round.public_stage}'.")
+            what, step = gettext(FLAG_OPENS.get(flag, flag)), gettext(PUBLIC_PHASE_WORDS[phase])
+            if phase in planned:
+                raise PhaseClosed(gettext("%(what)s when the round reaches '%(step)s' (planned %(day)s).",
+                                          what=what, step=step, day=day_words(planned[phase])))
+            raise PhaseClosed(gettext("%(what)s when the round reaches '%(step)s'.", what=what, step=step))
+    raise PhaseClosed(gettext("%(what)s: this round has moved on to '%(step)s'.",
+                              what=gettext(FLAG_CLOSED.get(flag, flag)), step=voting_round.public_stage))
 
 
 def steps(voting_round: Round) -> list[dict]:
@@ -94,28 +98,33 @@ def skip_move(voting_round: Round) -> tuple[Phase, Phase] | None:
 def _pb_day_words(voting_round: Round) -> str:
     if voting_round.pb_day_date is None:
         return ""
-    words = f"the PB day on {day_words(voting_round.pb_day_date)}"
-    if voting_round.pb_day_place:
-        words += f" at {voting_round.pb_day_place}"
-    if voting_round.pb_day_opens and voting_round.pb_day_closes:
-        words += f", {voting_round.pb_day_opens} to {voting_round.pb_day_closes}"
-    return words
+    day, place = day_words(voting_round.pb_day_date), voting_round.pb_day_place
+    opens, closes = voting_round.pb_day_opens, voting_round.pb_day_closes
+    if place and opens and closes:
+        return gettext("the PB day on %(day)s at %(place)s, %(opens)s to %(closes)s", day=day, place=place,
+                       opens=opens, closes=closes)
+    if place:
+        return gettext("the PB day on %(day)s at %(place)s", day=day, place=place)
+    if opens and closes:
+        return gettext("the PB day on %(day)s, %(opens)s to %(closes)s", day=day, opens=opens, closes=closes)
+    return gettext("the PB day on %(day)s", day=day)
 
 
 def resident_guide(voting_round: Round) -> dict[str, str]:
-    """What a resident can do now and what comes next, in plain words."""
+    """What a resident can do now and what comes next, in plain words, in the resident's language."""
     phase = Phase(voting_round.phase)
     now = {
-        Phase.inform: "Read the budget and the priorities below. Comments and ideas are not open yet.",
-        Phase.consult: "Tell the partnership what matters to you: comment on the priorities and rank them below.",
-        Phase.involve: "Put forward your idea for a project, on your own or for a community group. You can still "
-                       "comment on the priorities.",
-        Phase.collaborate: "Officers are checking and costing the ideas with the people who put them forward. "
-                           "You can still comment on the priorities.",
-        Phase.empower: {VoteStatus.open: "Vote now, with the pass you get at the desk.",
-                        VoteStatus.closed: "Voting has closed: the votes are being counted."}.get(
-            voting_round.vote_status, "Voting has not opened yet."),
-        Phase.deliver: "The results are published. Follow the funded projects as they report their progress.",
+        Phase.inform: N_("Read the budget and the priorities below. Comments and ideas are not open yet."),
+        Phase.consult: N_("Tell the partnership what matters to you: comment on the priorities and rank them "
+                          "below."),
+        Phase.involve: N_("Put forward your idea for a project, on your own or for a community group. You can "
+                          "still comment on the priorities."),
+        Phase.collaborate: N_("Officers are checking and costing the ideas with the people who put them "
+                              "forward. You can still comment on the priorities."),
+        Phase.empower: {VoteStatus.open: N_("Vote now, with the pass you get at the desk."),
+                        VoteStatus.closed: N_("Voting has closed: the votes are being counted.")}.get(
+            voting_round.vote_status, N_("Voting has not opened yet.")),
+        Phase.deliver: N_("The results are published. Follow the funded projects as they report their progress."),
     }[phase]
     planned = voting_round.planned_dates
     following = PHASE_ORDER[phase_index(phase) + 1] if phase != Phase.deliver else None
@@ -123,12 +132,15 @@ def resident_guide(voting_round: Round) -> dict[str, str]:
         upcoming = ""
     elif following == Phase.empower:
         pb_day = _pb_day_words(voting_round)
-        upcoming = f"Next: voting{', at ' + pb_day if pb_day else ''}."
+        upcoming = gettext("Next: voting, at %(pb_day)s.", pb_day=pb_day) if pb_day else gettext("Next: voting.")
         if not pb_day and Phase.empower in planned:
-            upcoming = f"Next: voting (planned {day_words(planned[Phase.empower])})."
+            upcoming = gettext("Next: voting (planned %(day)s).", day=day_words(planned[Phase.empower]))
     elif following == Phase.deliver:
-        upcoming = "Next: the results, and the funded projects get under way."
+        upcoming = gettext("Next: the results, and the funded projects get under way.")
     else:
-        when = f" (planned {day_words(planned[following])})" if following in planned else ""
-        upcoming = f"Next: {PUBLIC_PHASE_WORDS[following].lower()}{when}."
-    return {"now": now, "next": upcoming, "pb_day": _pb_day_words(voting_round)}
+        step = gettext(PUBLIC_PHASE_WORDS[following]).lower()
+        if following in planned:
+            upcoming = gettext("Next: %(step)s (planned %(day)s).", step=step, day=day_words(planned[following]))
+        else:
+            upcoming = gettext("Next: %(step)s.", step=step)
+    return {"now": gettext(now), "next": upcoming, "pb_day": _pb_day_words(voting_round)}

@@ -26,6 +26,10 @@ class Role(StrEnum):
     scrutiny = "scrutiny"
 
 
+# A role's name, as the partnership's public page shows it in the reader's language.
+ROLE_WORDS = (N_("chair"), N_("member"), N_("officer"), N_("steward"), N_("scrutiny"))
+
+
 class Phase(StrEnum):
     """The engagement arc, in order."""
 

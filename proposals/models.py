@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 import governance.interests  # noqa: F401  (the declarations table, read by the proposal rules)
 import residents.models  # noqa: F401  (proposers)
+from core.i18n import N_, gettext
 from governance.models import utcnow
 
 
@@ -27,15 +28,15 @@ class ProposalStatus(StrEnum):
 
 
 STATUS_WORDS = {
-    ProposalStatus.draft: "Draft (only you see it)",
-    ProposalStatus.submitted: "Submitted, waiting for review",
-    ProposalStatus.needs_changes: "Changes asked for",
-    ProposalStatus.eligible: "Eligible: it will be on the ballot",
-    ProposalStatus.ineligible: "Not eligible",
-    ProposalStatus.withdrawn: "Withdrawn",
-    ProposalStatus.merged: "Merged into another proposal",
-    ProposalStatus.on_ballot: "On the ballot",
-    ProposalStatus.funded: "Funded",
+    ProposalStatus.draft: N_("Draft (only you see it)"),
+    ProposalStatus.submitted: N_("Submitted, waiting for review"),
+    ProposalStatus.needs_changes: N_("Changes asked for"),
+    ProposalStatus.eligible: N_("Eligible: it will be on the ballot"),
+    ProposalStatus.ineligible: N_("Not eligible"),
+    ProposalStatus.withdrawn: N_("Withdrawn"),
+    ProposalStatus.merged: N_("Merged into another proposal"),
+    ProposalStatus.on_ballot: N_("On the ballot"),
+    ProposalStatus.funded: N_("Funded"),
 }
 
 
@@ -74,7 +75,8 @@ class Proposal(SQLModel, table=True):
 
     @property
     def status_words(self) -> str:
-        return STATUS_WORDS.get(ProposalStatus(self.status), self.status)
+        """In the language of the page asking (English on staff pages)."""
+        return gettext(STATUS_WORDS.get(ProposalStatus(self.status), self.status))
 
 
 class ProposalVersion(SQLModel, table=True):

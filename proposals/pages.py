@@ -12,8 +12,9 @@ from pydantic import BaseModel
 from pydantic import Field as PydanticField
 from starlette.datastructures import UploadFile
 
-from core import access
+from core import access, i18n
 from core.errors import InvalidInput, NotFound, PlatformError
+from core.i18n import N_
 from core.numbers import parse_money, parse_whole
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
@@ -71,7 +72,7 @@ def _cost_lines(rows: list[tuple[str, str]]) -> list[tuple[str, int]]:
         if not item.strip() and not amount.strip():
             continue
         if not amount.strip():
-            raise InvalidInput(f"Cost line {n} needs an amount in pounds.", field=f"amount_{n}")
+            raise InvalidInput(i18n.gettext("Cost line %(n)s needs an amount in pounds.", n=n), field=f"amount_{n}")
         lines.append((item, parse_money(amount, f"Cost line {n}'s amount", example="250", field=f"amount_{n}")))
     # Renumbered as kept, so messages about line n point at the nth filled row.
     return lines
@@ -298,8 +299,17 @@ def _show(request: Request, session, round_id: int, proposal_id: int, *, residen
         "withdrawable": is_proposer and proposal.status not in (
             ProposalStatus.withdrawn, ProposalStatus.merged, ProposalStatus.on_ballot, ProposalStatus.funded)
         and voting_round.vote_status == "draft",
-        "done": request.query_params.get("done"), "error": error, "errors": _errors(error), "message": message,
+        "done": _done_words(request), "error": error, "errors": _errors(error), "message": message,
     }, status_code=error.status_code if error else 200)
+
+
+# What the proposer is told after a step (?done=...), shown in the page's language.
+DONE_WORDS = (N_("Submitted"), N_("Draft saved"), N_("Saved"), N_("Withdrawn"), N_("Message sent"))
+
+
+def _done_words(request: Request) -> str | None:
+    done = request.query_params.get("done")
+    return i18n.translate(done) if done else None
 
 
 @access.public

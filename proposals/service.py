@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from core import audit
+from core import audit, i18n
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed
+from core.i18n import N_
 from core.numbers import MAX_MONEY
 from core.text import storable
 from governance import interests
@@ -26,9 +27,9 @@ from proposals.models import Proposal, ProposalMessage, ProposalPhoto, ProposalS
 
 LIMITS = {"title": 120, "summary": 600, "description": 10_000, "location": 200, "delivered_by": 200,
           "category": 80, "org_number": 20}
-LABELS = {"title": "The title", "summary": "The summary", "description": "The description",
-          "location": "The place or ward", "delivered_by": "Who would deliver it", "category": "The category",
-          "org_number": "The charity or company number"}
+LABELS = {"title": N_("The title"), "summary": N_("The summary"), "description": N_("The description"),
+          "location": N_("The place or ward"), "delivered_by": N_("Who would deliver it"),
+          "category": N_("The category"), "org_number": N_("The charity or company number")}
 MAX_COST_LINES = 30
 MAX_REASON = 2000
 MAX_MESSAGE = 5000
@@ -97,11 +98,14 @@ def photo_type(content: bytes) -> str | None:
 
 def check_photo(photo: Photo) -> str:
     if len(photo.content) > PHOTO_LIMIT:
-        raise InvalidInput(f"The photo is {len(photo.content) / 1024 / 1024:.1f} MB; it can be at most "
-                           f"{PHOTO_LIMIT // 1024 // 1024} MB. A smaller copy will do.", field="photo")
+        raise InvalidInput(i18n.gettext("The photo is %(size)s MB; it can be at most %(most)s MB. "
+                                        "A smaller copy will do.",
+                                        size=f"{len(photo.content) / 1024 / 1024:.1f}",
+                                        most=PHOTO_LIMIT // 1024 // 1024), field="photo")
     kind = photo_type(photo.content)
     if kind is None:
-        raise InvalidInput("The photo must be a JPEG, PNG or WebP image; this file is not one.", field="photo")
+        raise InvalidInput(i18n.gettext("The photo must be a JPEG, PNG or WebP image; this file is not one."),
+                           field="photo")
     return kind
 
 
@@ -113,37 +117,43 @@ def cap_for(voting_round: Round) -> int:
 def check_content(voting_round: Round, content: ProposalContent, *, stated_total: int | None = None) -> int:
     """InvalidInput naming the field for the first thing wrong; the cost (the lines' sum) when all is well."""
     if not content.title:
-        raise InvalidInput("A proposal needs a title.", field="title")
+        raise InvalidInput(i18n.gettext("A proposal needs a title."), field="title")
     for name, limit in LIMITS.items():
         if len(getattr(content, name)) > limit:
-            raise InvalidInput(f"{LABELS[name]} can be at most {limit:,} characters "
-                               f"(it has {len(getattr(content, name)):,}).", field=name)
+            raise InvalidInput(i18n.gettext("%(what)s can be at most %(most)s characters (it has %(has)s).",
+                                            what=i18n.gettext(LABELS[name]), most=f"{limit:,}",
+                                            has=f"{len(getattr(content, name)):,}"), field=name)
     if content.org_number and not ORG_NUMBER.match(content.org_number):
-        raise InvalidInput("That is not the shape of a charity number (like 1234567 or SC012345) or a company "
-                           "number (like 01234567 or SC123456).", field="org_number")
+        raise InvalidInput(i18n.gettext("That is not the shape of a charity number (like 1234567 or SC012345) or a "
+                                        "company number (like 01234567 or SC123456)."), field="org_number")
     if content.org_number and not content.delivered_by:
-        raise InvalidInput("Name the group or organisation the number belongs to.", field="delivered_by")
+        raise InvalidInput(i18n.gettext("Name the group or organisation the number belongs to."), field="delivered_by")
     if not content.cost_lines:
-        raise InvalidInput("Add at least one cost line: what it is for and how much.", field="cost_lines")
+        raise InvalidInput(i18n.gettext("Add at least one cost line: what it is for and how much."), field="cost_lines")
     if len(content.cost_lines) > MAX_COST_LINES:
-        raise InvalidInput(f"A proposal can have at most {MAX_COST_LINES} cost lines.", field="cost_lines")
+        raise InvalidInput(i18n.gettext("A proposal can have at most %(most)s cost lines.", most=MAX_COST_LINES),
+                           field="cost_lines")
     for n, (item, amount) in enumerate(content.cost_lines, start=1):
         if not item:
-            raise InvalidInput(f"Cost line {n} needs to say what the money is for.", field=f"item_{n}")
+            raise InvalidInput(i18n.gettext("Cost line %(n)s needs to say what the money is for.", n=n),
+                               field=f"item_{n}")
         if len(item) > 200:
-            raise InvalidInput(f"Cost line {n}'s description can be at most 200 characters.", field=f"item_{n}")
+            raise InvalidInput(i18n.gettext("Cost line %(n)s's description can be at most 200 characters.", n=n),
+                               field=f"item_{n}")
         if amount <= 0:
-            raise InvalidInput(f"Cost line {n} must be more than £0.", field=f"amount_{n}")
+            raise InvalidInput(i18n.gettext("Cost line %(n)s must be more than £0.", n=n), field=f"amount_{n}")
         if amount > MAX_MONEY:
-            raise InvalidInput(f"Cost line {n} is far more than any budget.", field=f"amount_{n}")
+            raise InvalidInput(i18n.gettext("Cost line %(n)s is far more than any budget.", n=n), field=f"amount_{n}")
     cost = sum(amount for _, amount in content.cost_lines)
     if stated_total is not None and stated_total != cost:
-        raise InvalidInput(f"The cost lines add up to £{cost:,}, not the £{stated_total:,} given as the total. "
-                           "Correct a line or the total.", field="total")
+        raise InvalidInput(i18n.gettext("The cost lines add up to £%(cost)s, not the £%(total)s given as the total. "
+                                        "Correct a line or the total.", cost=f"{cost:,}", total=f"{stated_total:,}"),
+                           field="total")
     cap = cap_for(voting_round)
     if cost > cap:
-        raise InvalidInput(f"The cost lines add up to £{cost:,}, more than the £{cap:,} one proposal can have "
-                           "from this round.", field="cost_lines")
+        raise InvalidInput(i18n.gettext("The cost lines add up to £%(cost)s, more than the £%(cap)s one proposal can "
+                                        "have from this round.", cost=f"{cost:,}", cap=f"{cap:,}"),
+                           field="cost_lines")
     return cost
 
 
@@ -203,18 +213,19 @@ def _require_phase_allows(voting_round: Round, *flags: str) -> None:
     """The round's step must allow one of `flags` (a proposal asked to change may still change while
     officers refine it); the refusal names the steps when it can be done."""
     if voting_round.archived:
-        raise Conflict("This round is archived.")
+        raise Conflict(i18n.gettext("This round is archived."))
     if any(flag in voting_round.flags for flag in flags):
         return
-    opens = sorted({PUBLIC_PHASE_WORDS[p] for flag in flags for p in _phase_for(flag)})
-    now = PUBLIC_PHASE_WORDS[Phase(voting_round.phase)]
-    raise Conflict(f"This round is at the step \"{now}\". This can be done during: {', '.join(opens)}.")
+    opens = sorted({i18n.gettext(PUBLIC_PHASE_WORDS[p]) for flag in flags for p in _phase_for(flag)})
+    now = i18n.gettext(PUBLIC_PHASE_WORDS[Phase(voting_round.phase)])
+    raise Conflict(i18n.gettext("This round is at the step \"%(now)s\". This can be done during: %(opens)s.",
+                                now=now, opens=", ".join(opens)))
 
 
 def _ballot_still_open_to_change(voting_round: Round) -> None:
     if voting_round.vote_status != VoteStatus.draft:
-        raise Conflict("Proposals cannot be added or changed once voting has opened: every voter must see the "
-                       "same ballot.")
+        raise Conflict(i18n.gettext("Proposals cannot be added or changed once voting has opened: every voter must see "
+                                    "the same ballot."))
 
 
 def _staff_id(actor: Actor) -> int | None:
@@ -239,7 +250,7 @@ def _load(session: Session, round_id: int, proposal_id: int, *, for_update: bool
 
 def _check_proposer(proposal: Proposal, proposer_id: int) -> None:
     if proposal.proposer_id is None or proposal.proposer_id != proposer_id:
-        raise NotAllowed("Only the resident who proposed this can change it.")
+        raise NotAllowed(i18n.gettext("Only the resident who proposed this can change it."))
 
 
 # --- residents ---------------------------------------------------------------------------------
@@ -285,8 +296,8 @@ def edit_by_resident(session: Session, *, round_id: int, proposal_id: int, propo
     _check_proposer(proposal, proposer_id)
     _ballot_still_open_to_change(voting_round)
     if proposal.status not in EDITABLE_BY_PROPOSER:
-        raise Conflict(f"This proposal is \"{proposal.status_words}\"; it can no longer be changed by its "
-                       "proposer. Send the officers a message instead.")
+        raise Conflict(i18n.gettext("This proposal is \"%(status)s\"; it can no longer be changed by its proposer. "
+                                    "Send the officers a message instead.", status=proposal.status_words))
     if proposal.status == ProposalStatus.needs_changes:
         _require_phase_allows(voting_round, "submit_proposals", "refine_proposals")
     else:
@@ -326,7 +337,8 @@ def withdraw_by_resident(session: Session, *, round_id: int, proposal_id: int, p
     _ballot_still_open_to_change(voting_round)
     if proposal.status in (ProposalStatus.withdrawn, ProposalStatus.merged, ProposalStatus.on_ballot,
                            ProposalStatus.funded):
-        raise Conflict(f"This proposal is \"{proposal.status_words}\"; it cannot be withdrawn now.")
+        raise Conflict(i18n.gettext("This proposal is \"%(status)s\"; it cannot be withdrawn now.",
+                                    status=proposal.status_words))
     proposal.status = ProposalStatus.withdrawn
     _keep_version(session, proposal, "the proposer", "withdrawn")
     audit.append(session, resident_actor(proposer_id), ProposalEvent.withdrawn, f"proposal:{proposal_id}",
@@ -342,10 +354,10 @@ def post_message(session: Session, actor: Actor, *, round_id: int, proposal_id: 
         _check_proposer(proposal, proposer_id)
     body = storable(body)
     if not body:
-        raise InvalidInput("Write a message first.", field="body")
+        raise InvalidInput(i18n.gettext("Write a message first."), field="body")
     if len(body) > MAX_MESSAGE:
-        raise InvalidInput(f"A message can be at most {MAX_MESSAGE:,} characters (this one has {len(body):,}).",
-                           field="body")
+        raise InvalidInput(i18n.gettext("A message can be at most %(most)s characters (this one has %(has)s).",
+                                        most=f"{MAX_MESSAGE:,}", has=f"{len(body):,}"), field="body")
     if proposal.status == ProposalStatus.draft and proposer_id is None:
         raise NotAllowed("This proposal is a draft; only its proposer sees it.")
     message = ProposalMessage(proposal_id=proposal_id, from_staff_id=_staff_id(actor), author=author[:200],

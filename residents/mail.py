@@ -13,7 +13,9 @@ from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from core import i18n
 from core.errors import PlatformError
+from core.i18n import N_
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ SMTP_TIMEOUT_SECONDS = 15
 
 class MailNotSent(PlatformError):
     status_code = 503
-    title = "Email not sent"
+    title = N_("Email not sent")
 
 
 def uses_smtp(settings: Settings) -> bool:
@@ -55,7 +57,7 @@ def send(settings: Settings, *, to: str, subject: str, body: str) -> Path | None
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         log.warning("mail to the SMTP server %s:%s failed: %s", settings.smtp_host, settings.smtp_port, error)
-        raise MailNotSent("The email could not be sent just now. Try again in a few minutes.") from error
+        raise MailNotSent(i18n.gettext("The email could not be sent just now. Try again in a few minutes.")) from error
     return None
 
 
@@ -94,8 +96,10 @@ def read_outbox(outbox: Path, limit: int = 50) -> list[OutboxMessage]:
 def sign_in_message(settings: Settings, link: str) -> tuple[str, str]:
     """Subject and body of the sign-in email."""
     minutes = settings.resident_link_minutes
-    return (f"Your sign-in link for {settings.site_name}", (
-        f"Hello,\n\nSomeone (we hope you) asked to sign in to {settings.site_name} with this email address.\n"
-        f"To sign in, open this link and press \"Sign in\":\n\n{link}\n\n"
-        f"The link works once, for {minutes} minutes. If you did not ask for it, ignore this email: "
-        "nothing happens unless the link is used.\n"))
+    # In the language of the page the resident asked from.
+    return (i18n.gettext("Your sign-in link for %(site)s", site=settings.site_name), (
+        i18n.gettext("Hello,\n\nSomeone (we hope you) asked to sign in to %(site)s with this email address.\n"
+                     "To sign in, open this link and press \"Sign in\":", site=settings.site_name)
+        + f"\n\n{link}\n\n"
+        + i18n.gettext("The link works once, for %(minutes)s minutes. If you did not ask for it, ignore this email: "
+                       "nothing happens unless the link is used.", minutes=minutes) + "\n"))

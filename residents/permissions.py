@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from core import i18n
 from core.errors import NotSignedIn
 from core.web import SessionDep
 from residents import repository
@@ -28,8 +29,8 @@ def optional_resident(request: Request, session: SessionDep) -> Resident | None:
 def signed_in(resident: Resident | None, *, back_to: str | None = None) -> Resident:
     """The resident, or NotSignedIn sending them to /signin and then `back_to` (default: this page)."""
     if resident is None:
-        raise NotSignedIn("Sign in with your email address at /signin to continue: we send you a link, "
-                          "there is no password.", sign_in_path="/signin", next_path=back_to)
+        raise NotSignedIn(i18n.gettext("Sign in with your email address at /signin to continue: we send you a link, "
+                                       "there is no password."), sign_in_path="/signin", next_path=back_to)
     return resident
 
 

@@ -5,8 +5,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
-from core import access
+from core import access, i18n
 from core.errors import NotFound, PlatformError
+from core.i18n import N_
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance.permissions import AdminStaff
@@ -114,7 +115,8 @@ def _me_page(request: Request, resident, *, form: dict | None = None, error: Pla
 @access.resident
 @router.get("/me")
 def me(request: Request, resident: CurrentResident):
-    return _me_page(request, resident, message=request.query_params.get("done"))
+    done = request.query_params.get("done")  # a word of ours, shown in the page's language
+    return _me_page(request, resident, message=i18n.translate(done) if done else None)
 
 
 @access.resident
@@ -129,6 +131,9 @@ def change_me(request: Request, db: DatabaseDep, resident: CurrentResident,
             raise
         return _me_page(request, resident, form={"display_name": display_name}, error=error)
     return RedirectResponse("/me?done=Your+name+was+saved", status_code=303)
+
+
+N_("Your name was saved")
 
 
 # --- development ---------------------------------------------------------------------------------

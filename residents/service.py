@@ -9,9 +9,10 @@ from fastapi import Request
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core import audit
+from core import audit, i18n
 from core.audit import Actor
 from core.errors import InvalidInput, PlatformError
+from core.i18n import N_
 from core.security import keyed_hash, new_csrf_token
 from core.text import storable
 from governance.models import as_utc, utcnow
@@ -36,7 +37,7 @@ ANONYMOUS = Actor(role="resident", ref="anonymous")
 
 class TooManyLinks(PlatformError):
     status_code = 429
-    title = "Too many links asked for"
+    title = N_("Too many links asked for")
 
     def __init__(self, message: str, wait_seconds: int) -> None:
         super().__init__(message, field="email")
@@ -47,7 +48,7 @@ class LinkNotUsable(PlatformError):
     """An expired, used or made-up link: the page says so and offers the form for a new one."""
 
     status_code = 410
-    title = "This link cannot be used"
+    title = N_("This link cannot be used")
 
 
 def actor_for(resident: Resident) -> Actor:
@@ -58,9 +59,9 @@ def normalise_email(text: str) -> str:
     """One address, one account: trimmed and lower-cased (no provider treats case differently)."""
     email = storable(text).strip().lower()
     if not email:
-        raise InvalidInput("Enter your email address.", field="email")
+        raise InvalidInput(i18n.gettext("Enter your email address."), field="email")
     if len(email) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(email):
-        raise InvalidInput("Enter an email address like name@example.org.", field="email")
+        raise InvalidInput(i18n.gettext("Enter an email address like name@example.org."), field="email")
     return email
 
 
@@ -89,12 +90,15 @@ def request_link(session: Session, *, email: str, client: str, link_minutes: int
         oldest = repository.oldest_link_since(session, since, email=email)
         wait = math.ceil(((as_utc(oldest) + THROTTLE_WINDOW) - now).total_seconds()) if oldest else 60
         minutes = max(1, math.ceil(wait / 60))
-        raise TooManyLinks(f"We have already sent {MAX_LINKS_PER_ADDRESS} links to this address in the last "
-                           f"{THROTTLE_WINDOW.seconds // 60} minutes. Use the newest one, or ask again in "
-                           f"{minutes} minute{'s' if minutes != 1 else ''}.", max(wait, 1))
+        raise TooManyLinks(i18n.ngettext("We have already sent %(links)s links to this address in the last %(window)s "
+                                   "minutes. Use the newest one, or ask again in %(num)s minute.",
+                                   "We have already sent %(links)s links to this address in the last %(window)s "
+                                   "minutes. Use the newest one, or ask again in %(num)s minutes.", minutes,
+                                   links=MAX_LINKS_PER_ADDRESS, window=THROTTLE_WINDOW.seconds // 60), max(wait, 1))
     if client_hash and repository.links_since(session, since, client_hash=client_hash) >= MAX_LINKS_PER_CLIENT:
-        raise TooManyLinks("Too many sign-in links have been asked for from this device. Try again in "
-                           f"{THROTTLE_WINDOW.seconds // 60} minutes.", THROTTLE_WINDOW.seconds)
+        raise TooManyLinks(i18n.gettext("Too many sign-in links have been asked for from this device. Try again in "
+                                   "%(window)s minutes.", window=THROTTLE_WINDOW.seconds // 60),
+                           THROTTLE_WINDOW.seconds)
     repository.delete_links_before(session, now - KEEP_LINKS)
     token = secrets.token_urlsafe(32)
     session.add(SignInLink(token_hash=_token_hash(token), email=email, client_hash=client_hash,
@@ -110,12 +114,13 @@ def _usable_link(session: Session, token: str, now: datetime, *, for_update: boo
     if 20 <= len(token) <= 100 and token.isascii():
         link = repository.link_by_token_hash(session, _token_hash(token), for_update=for_update)
     if link is None:
-        raise LinkNotUsable("This sign-in link is not valid: it may have been copied only in part. "
-                            "Ask for a new one below.")
+        raise LinkNotUsable(i18n.gettext("This sign-in link is not valid: it may have been copied only in part. "
+                                        "Ask for a new one below."))
     if link.used_at is not None:
-        raise LinkNotUsable("This link has already been used: each link works once. Ask for a new one below.")
+        raise LinkNotUsable(i18n.gettext("This link has already been used: each link works once. "
+                                        "Ask for a new one below."))
     if as_utc(link.expires_at) <= now:
-        raise LinkNotUsable("This link has expired: ask for a new one below.")
+        raise LinkNotUsable(i18n.gettext("This link has expired: ask for a new one below."))
     return link
 
 
@@ -144,7 +149,8 @@ def use_link(session: Session, token: str, *, now: datetime | None = None) -> tu
             audit.append(session, actor_for(resident), ResidentEvent.account_created, f"resident:{resident.id}",
                          {})
     if resident is None or not resident.active:
-        raise LinkNotUsable("This account has been closed. Contact the partnership if you think this is a mistake.")
+        raise LinkNotUsable(i18n.gettext("This account has been closed. Contact the partnership if you think this is "
+                                        "a mistake."))
     audit.append(session, actor_for(resident), ResidentEvent.signed_in, f"resident:{resident.id}", {})
     session.flush()
     return resident, link.next_path
@@ -153,12 +159,14 @@ def use_link(session: Session, token: str, *, now: datetime | None = None) -> tu
 def set_display_name(session: Session, resident_id: int, display_name: str) -> Resident:
     resident = repository.get_resident(session, resident_id)
     if resident is None:
-        raise InvalidInput("There is no such account.")
+        raise InvalidInput(i18n.gettext("There is no such account."))
     name = " ".join(storable(display_name).split())
     if len(name) > MAX_DISPLAY_NAME_LENGTH:
-        raise InvalidInput(f"A name can be at most {MAX_DISPLAY_NAME_LENGTH} characters.", field="display_name")
+        raise InvalidInput(i18n.gettext("A name can be at most %(most)s characters.", most=MAX_DISPLAY_NAME_LENGTH),
+                           field="display_name")
     if "@" in name:
-        raise InvalidInput("Use a name, not an email address: the name is shown to others.", field="display_name")
+        raise InvalidInput(i18n.gettext("Use a name, not an email address: the name is shown to others."),
+                           field="display_name")
     if name != resident.display_name:
         resident.display_name = name
         session.add(resident)

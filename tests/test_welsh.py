@@ -383,3 +383,95 @@ class TestTheResultsInWelsh:
         assert "Wedi'i ariannu" in screen and "2 brosiect wedi'u hariannu" in screen
         english = client.get(f"/rounds/{day.round_id}/results?lang=en").text
         assert "Not funded: did not fit the remaining £10,000" in english and "2 ballots counted" in english
+# The pages residents gained after the first translation: each must stay on the translated list.
+NEW_RESIDENT_PAGES = {
+    "residents/signin.html", "residents/check_email.html", "residents/confirm.html", "residents/me.html",
+    "consult/round_section.html", "proposals/form.html", "proposals/show.html", "proposals/list.html",
+    "proposals/_content.html", "proposals/_history.html", "governance/partnership.html", "governance/meeting.html",
+    "delivery/project.html", "delivery/_project_body.html", "voting/results.html", "governance/round.html",
+}
+STAFF_PAGES = {
+    "consult/hide.html", "proposals/review.html", "proposals/review_list.html", "residents/outbox.html",
+    "governance/admin.html", "governance/meeting_manage.html", "governance/meetings.html", "governance/timeline.html",
+    "governance/arc_confirm.html", "governance/invitation.html", "delivery/dashboard.html", "delivery/grant.html",
+    "delivery/grants.html", "voting/certify.html",
+}
+
+
+def welsh_round(db, phase):
+    from core.audit import CLI_ACTOR
+    from governance import service as governance_service
+    from governance.models import Role
+    from tests.builders import a_partnership, a_staff_member
+
+    with db.session(write=True) as session:
+        partnership = a_partnership(session)
+        a_staff_member(session, partnership, Role.officer, "officer")
+        voting_round = governance_service.create_round(
+            session, CLI_ACTOR, partnership_id=partnership.id, title="Community Fund 2027", budget=20_000,
+            priorities="Green spaces\nYoung people", phase=phase)
+        return partnership.id, voting_round.id
+
+
+class TestTheResidentsNewPagesInWelsh:
+    def test_the_new_residents_pages_are_held_to_the_catalogue_and_staff_pages_are_marked(self):
+        assert NEW_RESIDENT_PAGES <= i18n.RESIDENT_TEMPLATES
+        assert STAFF_PAGES <= i18n.ENGLISH_ONLY_TEMPLATES
+
+    def test_a_resident_signs_in_comments_and_proposes_in_welsh_with_the_services_messages_in_welsh(self, client, db):
+        from governance.models import Phase
+        from tests.builders import csrf_from, sign_in_resident
+
+        _, round_id = welsh_round(db, Phase.involve)
+        signin = client.get("/signin?lang=cy")
+        assert html_lang(signin) == "cy" and "Anfonwch ddolen mewngofnodi ataf" in signin.text
+        refused = client.post("/signin", data={"csrf_token": csrf_from(signin.text), "email": "not-an-address"})
+        assert refused.status_code == 422 and "Rhowch gyfeiriad e-bost fel enw@enghraifft.org." in refused.text
+
+        sign_in_resident(client, db)
+        me = client.get("/me")
+        assert "Eich tudalen" in me.text and "Allgofnodi ar bob dyfais" in me.text
+        page = client.get(f"/rounds/{round_id}")
+        assert "Beth allwch chi ei wneud nawr" in page.text and "Cynigiwch eich syniad am brosiect" in page.text
+        assert "o bobl wedi pleidleisio" in page.text and "Sylwadau (0)" in page.text
+        empty = client.post(f"/rounds/{round_id}/comments", data={"csrf_token": csrf_from(page.text), "body": " "})
+        assert empty.status_code == 422 and "Ysgrifennwch eich sylw yn gyntaf." in empty.text
+
+        form = client.get(f"/rounds/{round_id}/proposals/new")
+        assert "Cynnig prosiect" in form.text and "Llinellau costau" in form.text
+        no_item = client.post(f"/rounds/{round_id}/proposals/new", files={"photo": ("", b"", "")}, data={
+            "csrf_token": csrf_from(form.text), "title": "Clwb cinio", "item_1": "", "amount_1": "400",
+            "action": "submit"})
+        assert no_item.status_code == 422
+        assert "Mae angen i linell gostau 1 ddweud beth yw diben yr arian." in no_item.text
+        made = client.post(f"/rounds/{round_id}/proposals/new", files={"photo": ("", b"", "")}, data={
+            "csrf_token": csrf_from(form.text), "title": "Clwb cinio", "item_1": "Llogi neuadd", "amount_1": "400",
+            "action": "submit"}, follow_redirects=True)
+        assert "Wedi&#39;i gyflwyno, yn aros am adolygiad" in made.text and "Hanes y cynnig hwn" in made.text
+        listed = client.get(f"/rounds/{round_id}/proposals")
+        assert "Cynigion trigolion" in listed.text and "Cofrestr buddiannau" in listed.text
+        assert "Residents' proposals" in client.get(f"/rounds/{round_id}/proposals?lang=en").text
+
+    def test_the_partnerships_public_page_is_in_welsh_and_its_staff_page_stays_english(self, client, db):
+        from governance.models import Phase
+        from tests.builders import sign_in
+
+        partnership_id, _ = welsh_round(db, Phase.consult)
+        page = client.get(f"/partnerships/{partnership_id}?lang=cy")
+
+        assert html_lang(page) == "cy" and "Aelodau a rolau" in page.text and ": swyddog</li>" in page.text
+        assert "Holi trigolion am flaenoriaethau" in page.text and "Dim cyfarfodydd wedi'u cofnodi eto." in page.text
+        sign_in(client, "officer")
+        staff = client.get(f"/manage/partnerships/{partnership_id}/meetings")
+        assert html_lang(staff) == "en-GB" and "english-only" in staff.text and "Add a meeting" in staff.text
+
+
+def test_the_sign_in_email_is_in_the_language_of_the_page_it_was_asked_from():
+    from core.settings import get_settings
+    from residents import mail
+
+    with i18n.use("cy"):
+        subject, body = mail.sign_in_message(get_settings(), "https://example.org/signin/abc")
+    assert subject.startswith("Eich dolen mewngofnodi ar gyfer ")
+    assert "I fewngofnodi, agorwch y ddolen hon" in body and "\n\nhttps://example.org/signin/abc\n\n" in body
+    assert "Mae'r ddolen yn gweithio unwaith" in body
