@@ -233,6 +233,8 @@ ENGLISH_ONLY_TEMPLATES = frozenset({
     "governance/arc_confirm.html", "governance/invitation.html", "governance/meeting_manage.html",
     "governance/meetings.html", "governance/timeline.html",
     "delivery/dashboard.html", "delivery/grant.html", "delivery/grants.html",
+    # Public, but not yet translated: the event's books read by the chair and scrutiny first.
+    "voting/reconciliation.html", "voting/_reconciliation_sheet.html",
 })
 
 
