@@ -195,8 +195,9 @@ def request_language(request) -> str:
 
 
 def switch_url(request, language: str, path: str | None = None) -> str:
-    """This page's address in another language (a GET of the same path, other parameters kept)."""
-    query = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k != "lang"]
+    """This page's address in another language (a GET of the same path, other parameters kept, but not a
+    one-time notice: `done` says what just happened, and a link must not carry words onto a page)."""
+    query = [(k, v) for k, v in parse_qsl(request.url.query, keep_blank_values=True) if k not in ("lang", "done")]
     query.append(("lang", language))
     return f"{path or request.url.path}?{urlencode(query)}"
 
