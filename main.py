@@ -193,7 +193,10 @@ def cmd_demo(args) -> int:
     print(f"\nCommon Purse at {address}/")
     with db.session() as session:
         for voting_round in reversed(governance_repo.list_rounds(session)):
-            print(f"\n  Round {voting_round.id}: {voting_round.title} ({VOTE_STATUS_WORDS[voting_round.vote_status]})")
+            where = VOTE_STATUS_WORDS[voting_round.vote_status]
+            if voting_round.vote_status == "draft":  # before the vote, where the round is along the arc
+                where = f"{voting_round.public_stage.lower()}; {where}"
+            print(f"\n  Round {voting_round.id}: {voting_round.title} ({where})")
             print(f"    public page  {address}/rounds/{voting_round.id}")
             print(f"    big screen   {address}/screen/{voting_round.id}")
             if voting_round.vote_status == "published":

@@ -70,9 +70,11 @@ class TestTheDemo:
         assert "Common Purse at http://192.168.1.20:8080/" in first.stdout
         assert re.search(r"Round 1: Community Fund 2025 \(results published\)", first.stdout)
         assert "http://192.168.1.20:8080/rounds/1/results" in first.stdout
-        assert re.search(r"Round 2: .*Community Fund 2026 \(voting not open yet\)", first.stdout)
-        assert "http://192.168.1.20:8080/screen/2" in first.stdout
-        assert first.stdout.count("postcode in SK10, SK11") == 2
+        assert re.search(r"Round 2: Community Fund 2027: your ideas \(collecting ideas; voting not open yet\)",
+                         first.stdout)
+        assert re.search(r"Round 3: .*Community Fund 2026 \(ideas being costed; voting not open yet\)", first.stdout)
+        assert "http://192.168.1.20:8080/screen/3" in first.stdout
+        assert first.stdout.count("postcode in SK10, SK11") == 3
         assert "demo-chair-pass" in first.stdout
         # Run again (as every `make run` does), it still says where everything is.
         assert "already there" in again.stdout and "http://127.0.0.1:8080/rounds/2" in again.stdout
