@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         bus.attach(asyncio.get_running_loop())
         if isinstance(bus, PostgresBus):
             await bus.wait_until_listening()
+        _prepare_routes(app)
         yield
         if isinstance(bus, PostgresBus):
             await bus.close()
@@ -148,6 +149,16 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
 
 
 # --- command line ----------------------------------------------------------------------------
+
+def _prepare_routes(app: FastAPI) -> None:
+    """FastAPI works out each included route's settings the first time a request walks past it
+    (most of a second for all of ours): walk them all once at start, so the first voter after a
+    restart does not wait for it. The address matches no route, so every one is visited."""
+    scope = {"type": "http", "method": "GET", "path": "/\u2060warm-up", "root_path": "", "headers": [],
+             "query_string": b""}
+    for route in app.router.routes:
+        route.matches(dict(scope))
+
 
 def _database(args) -> Database:
     url = getattr(args, "database_url", None) or get_settings().database_url

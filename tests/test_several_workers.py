@@ -38,7 +38,7 @@ class TestScreensAcrossWorkers:
 
         with connect(ws_url(worker_b, day.round_id)) as screen:
             response = httpx.post(f"{worker_a.url}/api/v1/rounds/{day.round_id}/ballots",
-                                  json={"pass": code, "scores": {str(day.proposals[0].id): 5}})
+                                  json={"pass": code, "scores": {str(day.proposals[0].id): 5}}, timeout=30)
             assert response.status_code == 201
             fragment = screen.recv(timeout=10)
 
