@@ -136,7 +136,7 @@ def run(database_url: str, round_id: int, voters: list[Voter], *, cycles: int, p
     rng = random.Random(seed)
     started = time.monotonic()
     retries = 0
-    for _ in range(cycles):
+    for cycle in range(cycles):
         server, url = start_server(database_url)
         # Voters whose receipt was lost in the last kill come first: they send the same ballot again.
         batch = [v for v in voters if not v.receipts][:per_cycle]
@@ -146,6 +146,12 @@ def run(database_url: str, round_id: int, voters: list[Voter], *, cycles: int, p
             for voter, thread in zip(batch, threads, strict=True):
                 voter.tried = True
                 thread.start()
+            if cycle % 2:
+                # Every other kill comes once this server has acknowledged a ballot, so some kills
+                # always land among ballots in flight, however slow a loaded machine makes the first.
+                deadline = time.monotonic() + 5
+                while not any(v.receipts for v in batch) and time.monotonic() < deadline:
+                    time.sleep(0.01)
             time.sleep(rng.uniform(0.0, max_kill_delay))
             kill(server)
             for thread in threads:
