@@ -54,7 +54,9 @@ CsrfChecked = Depends(check_csrf)
 # long proposal summaries while keeping a flood of 10 MB passes from reaching the database.
 JSON_BODY_LIMIT = 64 * 1024
 FORM_BODY_LIMIT = 256 * 1024
-UPLOAD_BODY_LIMIT = 5 * 1024 * 1024
+# Well above the 4 MB a photo or evidence file may be, so a phone's 6 MB photo reaches the form,
+# which says so by the field and keeps everything typed; only a far bigger body is cut off here.
+UPLOAD_BODY_LIMIT = 16 * 1024 * 1024
 
 
 def body_limit_for(content_type: str) -> int:

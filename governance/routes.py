@@ -74,7 +74,10 @@ def render_round_page(request: Request, session, round_id: int, *, resident=None
     voting_round = repository.get_round(session, round_id)
     return render(request, "governance/round.html", {
         "round": voting_round, "partnership": repository.get_partnership(session, voting_round.partnership_id),
-        "arc": _arc(voting_round), "proposals": proposals_repo.on_ballot(session, round_id),
+        "arc": _arc(voting_round),
+        # Before the vote, the residents' ideas still in the running; from then on, the ballot.
+        "proposals": (proposals_repo.in_the_running(session, round_id) if voting_round.vote_status == "draft"
+                      else proposals_repo.on_ballot(session, round_id)),
         "turnout": voting_repo.ballot_count(session, round_id), "guide": arc.resident_guide(voting_round),
         "message": message, "error": error, "errors": _field_errors(error),
         **consult_context(session, voting_round, resident=resident, staff=staff, comment_form=comment_form,

@@ -29,6 +29,18 @@ def public_for_round(session: Session, round_id: int, *, include_hidden: bool = 
     return list(session.exec(query.order_by(Proposal.id)))
 
 
+# Before the vote: the ideas still in the running, whichever officer's step they are at.
+IN_THE_RUNNING = (ProposalStatus.submitted, ProposalStatus.needs_changes, ProposalStatus.eligible,
+                  ProposalStatus.on_ballot, ProposalStatus.funded)
+
+
+def in_the_running(session: Session, round_id: int) -> list[Proposal]:
+    """The public proposals not refused, withdrawn or merged away (and not hidden by a moderator)."""
+    return list(session.exec(select(Proposal).where(
+        Proposal.round_id == round_id, Proposal.status.in_(IN_THE_RUNNING), Proposal.hidden_reason == "")
+        .order_by(Proposal.id)))
+
+
 def of_proposer(session: Session, round_id: int, proposer_id: int) -> list[Proposal]:
     return list(session.exec(select(Proposal).where(Proposal.round_id == round_id,
                                                     Proposal.proposer_id == proposer_id).order_by(Proposal.id)))

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from core import audit
 from core.audit import Actor, AuditEvent
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import N_
 from governance import repository as governance_repo
 from governance.models import StaffAccount, VoteStatus
 from scrutiny import repository
@@ -23,58 +24,91 @@ from voting import repository as voting_repo
 
 PAGE_SIZE = 50
 
-# Plain words for residents; an action not listed here is shown by its own name.
+# Plain words for residents (marked for translation; pages translate them as they render); an action
+# not listed here is shown by its own name.
 ACTION_LABELS = {
-    "partnership.created": "Partnership set up",
-    "staff.created": "Staff account created",
-    "staff.locked": "Staff account locked after wrong passwords",
-    "staff.signed_in": "Staff member signed in",
-    "member.added": "Role given to a staff member",
-    "round.created": "Round created",
-    "round.phase_changed": "Round moved to its next step",
-    "round.ballot_settings_changed": "Ballot settings changed",
-    "proposal.submitted": "Proposal put forward",
-    "proposal.withdrawn": "Proposal withdrawn",
-    "vote.opened": "Voting opened",
-    "vote.closed": "Voting closed",
-    "pass.issued": "Voter pass given out at the desk",
-    "passes.issued": "Voter passes printed",
-    "ballot.cast": "A ballot was cast",
-    "ballots.batched": "A batch of ballots entered the log",
-    "ballot_box.sealed": "Ballot box sealed",
-    "results.revealed": "Results revealed",
-    "results.published": "Results published",
-    "reconciliation.signed": "Event reconciliation sheet signed off",
-    "results.certified": "Results certified by the chair",
-    "results.certification_confirmed": "Results certification confirmed",
-    "checkpoint.signed": "Log signed (checkpoint)",
-    "query.raised": "Scrutiny query raised",
-    "query.answered": "Scrutiny query answered",
-    "register.purged": "Register of passes reduced to counts",
-    "grant.awarded": "Grant awarded",
-    "spend.recorded": "Spending recorded",
-    "grant.underspend_returned": "Underspend returned to the next round",
-    "spend.over_grant_allowed": "Spending beyond the grant allowed by an officer",
-    "milestone.added": "Project milestone added",
-    "output.reported": "Project output reported",
-    "outcome.estimated": "Estimated outcome added",
-    "decision.recorded": "Partnership decision recorded",
-    "meeting.scheduled": "Partnership meeting added",
-    "meeting.changed": "Meeting attendance recorded",
-    "minutes.drafted": "Meeting minutes drafted",
-    "minutes.changed": "Draft minutes changed",
-    "minutes.approved": "Meeting minutes approved",
-    "staff.invited": "Staff member invited",
-    "staff.invitation_accepted": "Staff invitation accepted",
-    "member.removed": "Role taken from a staff member",
-    "staff.unlocked": "Staff account unlocked",
-    "staff.deactivated": "Staff account deactivated",
+    "partnership.created": N_("Partnership set up"),
+    "staff.created": N_("Staff account created"),
+    "staff.locked": N_("Staff account locked after wrong passwords"),
+    "staff.signed_in": N_("Staff member signed in"),
+    "member.added": N_("Role given to a staff member"),
+    "round.created": N_("Round created"),
+    "round.phase_changed": N_("Round moved to its next step"),
+    "round.ballot_settings_changed": N_("Ballot settings changed"),
+    "proposal.submitted": N_("Proposal put forward"),
+    "proposal.withdrawn": N_("Proposal withdrawn"),
+    "vote.opened": N_("Voting opened"),
+    "vote.closed": N_("Voting closed"),
+    "pass.issued": N_("Voter pass given out at the desk"),
+    "passes.issued": N_("Voter passes printed"),
+    "ballot.cast": N_("A ballot was cast"),
+    "ballots.batched": N_("A batch of ballots entered the log"),
+    "ballot_box.sealed": N_("Ballot box sealed"),
+    "results.revealed": N_("Results revealed"),
+    "results.published": N_("Results published"),
+    "reconciliation.signed": N_("Event reconciliation sheet signed off"),
+    "results.certified": N_("Results certified by the chair"),
+    "results.certification_confirmed": N_("Results certification confirmed"),
+    "checkpoint.signed": N_("Log signed (checkpoint)"),
+    "query.raised": N_("Scrutiny query raised"),
+    "query.answered": N_("Scrutiny query answered"),
+    "register.purged": N_("Register of passes reduced to counts"),
+    "grant.awarded": N_("Grant awarded"),
+    "spend.recorded": N_("Spending recorded"),
+    "grant.underspend_returned": N_("Underspend returned to the next round"),
+    "spend.over_grant_allowed": N_("Spending beyond the grant allowed by an officer"),
+    "milestone.added": N_("Project milestone added"),
+    "output.reported": N_("Project output reported"),
+    "outcome.estimated": N_("Estimated outcome added"),
+    "decision.recorded": N_("Partnership decision recorded"),
+    "meeting.scheduled": N_("Partnership meeting added"),
+    "meeting.changed": N_("Meeting attendance recorded"),
+    "minutes.drafted": N_("Meeting minutes drafted"),
+    "minutes.changed": N_("Draft minutes changed"),
+    "minutes.approved": N_("Meeting minutes approved"),
+    "staff.invited": N_("Staff member invited"),
+    "staff.invitation_accepted": N_("Staff invitation accepted"),
+    "member.removed": N_("Role taken from a staff member"),
+    "staff.unlocked": N_("Staff account unlocked"),
+    "staff.deactivated": N_("Staff account deactivated"),
+    "comment.posted": N_("Comment posted"),
+    "milestone.done": N_("Project milestone reached"),
+    "moderation.comment_hidden": N_("Comment hidden by a moderator"),
+    "moderation.comment_restored": N_("Comment shown again"),
+    "pass.reprinted": N_("Voter pass reprinted"),
+    "pass.voided": N_("Voter pass cancelled"),
+    "priorities.ranked": N_("Priorities ranked"),
+    "proposal.costs_adjusted": N_("Proposal costs adjusted by an officer"),
+    "proposal.drafted": N_("Proposal draft saved"),
+    "proposal.edited": N_("Proposal changed"),
+    "proposal.hidden": N_("Proposal hidden by a moderator"),
+    "proposal.merged": N_("Proposals merged"),
+    "proposal.message_posted": N_("Message about a proposal"),
+    "proposal.placed_on_ballot": N_("Proposal placed on the ballot"),
+    "proposal.reviewed": N_("Proposal reviewed"),
+    "proposal.unhidden": N_("Proposal shown again"),
+    "proposal.unmerged": N_("Merged proposals separated again"),
+    "round.archived": N_("Round archived"),
+    "round.details_changed": N_("Round details changed"),
+    "round.restored": N_("Round restored"),
+    "round.timeline_changed": N_("Round dates planned"),
+    "sign_in.throttled": N_("Sign-in paused after wrong passwords"),
+    "signin.account_created": N_("Resident account created"),
+    "signin.link_sent": N_("Sign-in link sent"),
+    "signin.resident_renamed": N_("Resident changed their name"),
+    "signin.resident_signed_in": N_("Resident signed in"),
+    "signin.resident_signed_out": N_("Resident signed out"),
+    "staff.signed_out": N_("Staff member signed out"),
+    "vote.closing": N_("Voting closing: ballots in progress may finish"),
+    "voting_point.locked": N_("Voting point paused after wrong codes"),
+    "voting_point.unlocked": N_("Voting point unpaused"),
 }
 
 ROLE_LABELS = {
-    "chair": "Chair", "member": "Partnership member", "officer": "Officer", "steward": "Steward",
-    "scrutiny": "Scrutiny member", "admin": "Administrator", "operator": "Operator (command line)",
-    "system": "The system", "voter": "A voter", "staff": "Staff member",
+    "chair": N_("Chair"), "member": N_("Partnership member"), "officer": N_("Officer"), "steward": N_("Steward"),
+    "scrutiny": N_("Scrutiny member"), "admin": N_("Administrator"), "operator": N_("Operator (command line)"),
+    "system": N_("The system"), "voter": N_("A voter"), "staff": N_("Staff member"),
+    "resident": N_("Resident"),
 }
 
 
@@ -111,6 +145,8 @@ class ShownEntry:
     facts: list[tuple[str, str]]
     checkpoint: Any = None
     queries: list[Query] = field(default_factory=list)
+    role_word: str = ""  # who, as a role in plain words (translated by the page) ...
+    name: str = ""       # ... and the staff member's name, if a staff member
 
     @property
     def seq(self) -> int:
@@ -158,7 +194,8 @@ def show(session: Session, entries: list[AuditEvent]) -> list[ShownEntry]:
         staff_id = staff_id_of(e.actor_ref)
         if staff_id is not None and staff_id in names:
             who = f"{who}: {names[staff_id]}"
-        shown.append(ShownEntry(entry=e, label=action_label(e.action), who=who,
+        shown.append(ShownEntry(entry=e, label=action_label(e.action), who=who, role_word=role_label(e.actor_role),
+                                name=names.get(staff_id, "") if staff_id is not None else "",
                                 subject_link=subject_link(e.subject), subject_title=titles.get(e.subject),
                                 facts=facts_of(e.payload), checkpoint=marks.get(e.seq)))
     return shown

@@ -45,6 +45,16 @@ def propose(client, round_id, photo=None, **overrides):
 
 
 class TestAResidentProposesThroughTheForm:
+    def test_the_round_page_lists_the_ideas_put_forward_but_not_drafts(self, client, db, involve):
+        sign_in_resident(client, db)
+        propose(client, involve["round_id"])
+        propose(client, involve["round_id"], title="Still thinking about it", action="draft")
+
+        page = client.get(f"/rounds/{involve['round_id']}").text
+
+        assert "Proposals (1)" in page and "Friday lunch club" in page
+        assert "Still thinking about it" not in page
+
     def test_the_form_asks_an_anonymous_visitor_to_sign_in(self, client, involve):
         page = client.get(f"/rounds/{involve['round_id']}/proposals/new")
         assert page.status_code == 200 and "Sign in to propose" in page.text
@@ -102,9 +112,15 @@ class TestAResidentProposesThroughTheForm:
         assert response.status_code == 422 and "JPEG, PNG or WebP" in response.text
         assert 'value="Friday lunch club"' in response.text
 
-    def test_a_photo_bigger_than_the_upload_limit_is_refused_not_a_500(self, client, db, involve):
+    def test_a_phones_six_megabyte_photo_is_refused_by_the_photo_field_with_the_form_kept(self, client, db, involve):
         sign_in_resident(client, db)
         response = propose(client, involve["round_id"], photo=PNG + b"\x00" * (6 * 1024 * 1024))
+        assert response.status_code == 422 and "at most 4 MB" in response.text
+        assert 'value="Friday lunch club"' in response.text
+
+    def test_a_body_far_over_the_upload_limit_is_refused_not_a_500(self, client, db, involve):
+        sign_in_resident(client, db)
+        response = propose(client, involve["round_id"], photo=PNG + b"\x00" * (17 * 1024 * 1024))
         assert response.status_code == 413 and "at most" in response.text
 
     def test_outside_the_involve_step_the_page_says_when_proposals_open(self, client, db, involve):
