@@ -258,3 +258,5 @@ def install(env) -> None:
                        html_lang=lambda: HTML_LANG[current()])
     env.filters["money"] = money
     env.filters["date"] = format_date
+    # For words kept in English in the data (a list of changed fields, say): `items|map("translate")`.
+    env.filters["translate"] = translate

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Field, Session, SQLModel, select
 
-from core import audit
+from core import audit, i18n
 from core.audit import Actor
 from core.errors import InvalidInput, NotAllowed, NotFound
 from core.text import storable
@@ -112,8 +112,10 @@ def subject_words(session: Session, declaration: Declaration) -> str:
         from proposals.models import Proposal
 
         proposal = session.get(Proposal, declaration.proposal_id)
-        return f"the proposal \"{proposal.title}\"" if proposal else f"proposal {declaration.proposal_id}"
-    return f"the organisation {declaration.organisation}"
+        if proposal is None:
+            return i18n.gettext("proposal %(number)s", number=declaration.proposal_id)
+        return i18n.gettext("the proposal \"%(title)s\"", title=proposal.title)
+    return i18n.gettext("the organisation %(name)s", name=declaration.organisation)
 
 
 def refusal(session: Session, declaration: Declaration, action: str) -> str:

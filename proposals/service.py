@@ -36,8 +36,19 @@ MAX_MESSAGE = 5000
 # The whole upload may be 5 MB (core/web.py); the photo itself less, so an oversized photo is
 # refused by the form, with everything else typed kept, rather than by the body limit.
 PHOTO_LIMIT = 4 * 1024 * 1024
-CATEGORIES = ("Health and wellbeing", "Children and young people", "Older people", "Environment and green spaces",
-              "Food", "Arts and culture", "Sport and activity", "Community spaces", "Other")
+CATEGORIES = (N_("Health and wellbeing"), N_("Children and young people"), N_("Older people"),
+              N_("Environment and green spaces"), N_("Food"), N_("Arts and culture"), N_("Sport and activity"),
+              N_("Community spaces"), N_("Other"))
+
+# The fixed words a version's history is written in (stored in English, shown in the page's language).
+VERSION_WORDS = (
+    N_("the proposer"), N_("the system"), N_("submitted"), N_("draft saved"), N_("edited"), N_("withdrawn"),
+    N_("put on the ballot"), N_("corrected by an officer"), N_("withdrawn by an officer"),
+    N_("entered from a paper form"), N_("hidden by a moderator"), N_("shown again by a moderator"),
+    N_("placed on the ballot as voting opened"), N_("funded by the residents' vote"),
+    N_("title"), N_("summary"), N_("description"), N_("cost"), N_("cost lines"), N_("location"), N_("delivered by"),
+    N_("org number"), N_("category"), N_("status"), N_("review reason"), N_("merged into"), N_("photo"),
+)
 
 # England and Wales charities (6 or 7 digits, maybe "-1"), Scotland (SC + 6), Northern Ireland
 # (NIC + 6 or NI + 6); Companies House numbers (8 digits, or 2 letters + 6 digits: SC, NI, OC ...).
