@@ -25,10 +25,12 @@ run: $(STAMP)
 	$(PY) main.py demo --host $(HOST) --port $(PORT)
 	$(PY) main.py serve --host $(HOST) --port $(PORT)
 
-# Everything but the long pabutools comparisons on the big real files (see test-slow).
+# Everything but the long pabutools comparisons on the big real files (see test-slow), in two
+# processes (pytest-xdist): each has its own PostgreSQL scratch database and its own chromium.
+TEST_WORKERS ?= 2
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --durations=25
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow --timeout=1800 tests/rules
