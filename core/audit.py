@@ -133,8 +133,16 @@ def _locked_head(session: Session) -> tuple[int, str]:
 
 
 @sa_event.listens_for(Session, "after_transaction_end")
-def _forget_held_head(session, _transaction) -> None:
-    # Any end, a savepoint's included: a rolled-back savepoint may have moved the head back.
+def _forget_held_head(session, transaction) -> None:
+    # A released savepoint keeps the head it moved (the outer transaction still holds the lock);
+    # the outer transaction's end releases the lock, so the head must be read again next time.
+    if not transaction.nested:
+        session.info.pop(_HELD_HEAD, None)
+
+
+@sa_event.listens_for(Session, "after_soft_rollback")
+def _forget_rolled_back_head(session, _transaction) -> None:
+    # Any rollback, a savepoint's included, may have moved the head back.
     session.info.pop(_HELD_HEAD, None)
 
 

