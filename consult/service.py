@@ -23,6 +23,8 @@ from residents.service import actor_for
 MAX_COMMENT_LENGTH = 5000
 MAX_REASON_LENGTH = 500
 MAX_PICKS = 3
+GAP_IN_RANKING = [(i18n.N_("Choose your first priority before your second."), "first"),
+                  (i18n.N_("Choose your second priority before your third."), "second")]
 
 
 def _priority(voting_round: Round, text: str, field: str) -> str:
@@ -89,8 +91,13 @@ def rank_priorities(session: Session, resident: Resident, *, round_id: int, choi
     require_phase_allows(voting_round, "rank_priorities")
     if not voting_round.priority_list:
         raise Conflict(i18n.gettext("This round has no priorities to rank."))
-    picked = [_priority(voting_round, choice, "first") for choice in choices]
-    picked = [choice for choice in picked if choice]
+    given = [_priority(voting_round, choice, "first") for choice in choices]
+    # "Second" without a first is not a ranking: it would silently be counted as a first choice.
+    for place, (earlier, later) in enumerate(zip(given, given[1:], strict=False)):
+        if later and not earlier:
+            message, field = GAP_IN_RANKING[place]
+            raise InvalidInput(i18n.gettext(message), field=field)
+    picked = [choice for choice in given if choice]
     if not picked:
         raise InvalidInput(i18n.gettext("Pick at least one priority."), field="first")
     if len(picked) > MAX_PICKS:

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from consult import service as consult_service
+from consult.models import PriorityRanking
 from core.audit import CLI_ACTOR, AuditEvent
 from governance import service as governance_service
 from governance.arc import PhaseClosed
@@ -253,9 +254,15 @@ class TestThePriorityPoll:
 
         for choices, message in [((), "Pick at least one priority"),
                                  (("Green spaces", "Green spaces"), "Pick each priority once"),
-                                 (("Free parking",), "Choose one of the round")]:
+                                 (("Free parking",), "Choose one of the round"),
+                                 (("", "Green spaces"), "Choose your first priority before your second"),
+                                 (("Green spaces", "", "Young people"),
+                                  "Choose your second priority before your third")]:
             refused = rank(client, consultation.round_id, *choices)
             assert refused.status_code == 422 and message in refused.text, message
+        assert 'id="priority-poll"' in refused.text
+        with db.session() as session:
+            assert session.exec(select(PriorityRanking)).first() is None  # nothing half-kept
 
     def test_a_round_without_priorities_has_no_poll(self, client, db):
         consultation = a_consultation(db, priorities=[])
