@@ -134,6 +134,23 @@ def describe_validation_errors(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "The request could not be read."
 
 
+# What a person sees when an address or a form lacks something a page needs: plain words, not a
+# field name and a parser's message (the API keeps those, for integrators).
+_PLAIN_PROBLEMS = {"missing": "is missing", "int_parsing": "should be a whole number",
+                   "int_from_float": "should be a whole number", "string_too_long": "is too long",
+                   "greater_than_equal": "is too small", "less_than_equal": "is too large"}
+
+
+def explain_validation_errors(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        names = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        what = (names[-1] if names else "something").replace("_id", "").replace("_", " ")
+        parts.append(f"The {bounded(what, 40)} {_PLAIN_PROBLEMS.get(error.get('type', ''), 'is not valid')}.")
+    detail = " ".join(dict.fromkeys(parts)) or "The request could not be read."
+    return detail + " Go back to the page you came from and try again from there."
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PlatformError)
     async def platform_error(request: Request, exc: PlatformError) -> Response:
@@ -144,7 +161,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:
-        return respond(request, 422, "Invalid input", describe_validation_errors(exc))
+        detail = describe_validation_errors(exc) if wants_json(request) else explain_validation_errors(exc)
+        return respond(request, 422, "Invalid input", detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -241,3 +241,23 @@ class TestBadInputNeverBreaksAStaffForm:
                 break
         assert client.get("/desk/passes/not-a-real-ticket").status_code == 200
         assert client.post("/desk/passes/not-a-real-ticket/void", data={"csrf_token": token}).status_code == 404
+
+
+class TestAnAddressMissingWhatAPageNeeds:
+    def test_a_chair_who_opens_the_new_round_form_without_a_partnership_is_told_in_plain_words(self, client, db):
+        a_pb_day(db, open_vote=False)
+        sign_in(client, "chair")
+
+        page = client.get("/manage/rounds/new")
+        typed = client.get("/manage/rounds/new?partnership_id=abc")
+
+        assert page.status_code == 422 and "The partnership is missing." in page.text
+        assert "Field required" not in page.text and "partnership_id" not in page.text
+        assert typed.status_code == 422 and "The partnership should be a whole number." in typed.text
+
+    def test_an_integrator_still_gets_the_field_and_the_parsers_words(self, client, db):
+        answer = client.get("/api/v1/rounds/abc")
+
+        assert answer.status_code == 422
+        assert answer.headers["content-type"].startswith("application/problem+json")
+        assert "round_id" in answer.json()["detail"]
