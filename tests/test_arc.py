@@ -110,6 +110,19 @@ class TestTheChairMovesTheRound:
         assert client.post(f"/manage/rounds/{round_id}/arc/skip",
                            data={"csrf_token": csrf_from(page.text)}).status_code == 409
 
+    def test_a_chair_who_asks_to_skip_collaborate_is_told_why_not_and_where_to_go(self, client, db):
+        round_id = a_new_round(db)
+        sign_in(client, "chair")
+        for _ in range(2):
+            press(client, round_id, "next")  # to involve
+
+        page = client.get(f"/manage/rounds/{round_id}/arc/skip")
+
+        said = words_on(page.text)
+        assert "Collaborate is the only step left before voting" in said
+        assert f'href="/manage/rounds/{round_id}/arc/next"' in page.text
+        assert 'name="expected"' not in page.text  # nothing to press here
+
     def test_opening_voting_early_records_the_steps_between_as_skipped(self, db):
         round_id = a_new_round(db)
         with db.session(write=True) as session:
