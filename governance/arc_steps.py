@@ -4,6 +4,7 @@ Each move asks first, like the PB-day steps in voting/chair.py."""
 import re
 from datetime import date
 from typing import Annotated
+from urllib.parse import quote_plus
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
@@ -44,40 +45,40 @@ def _expected(text: str) -> Phase | None:
     return Phase(text) if text in Phase.__members__ else None
 
 
-@access.staff_of(CHAIR)
-@router.post("/manage/rounds/{round_id}/arc/next", dependencies=[CsrfChecked])
-def move_on(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
-            expected: Annotated[str, Form()] = ""):
+# What each move does to the round, and what the round's page then says was done.
+_MOVE_SERVICES = {"next": (service.advance_phase, "The round is now at "),
+                  "skip": (service.skip_phase, "Step skipped: the round is now at ")}
+
+
+def _make_move(request: Request, db, staff, round_id: int, move: str, expected: str):
+    """Move or skip; a refusal shows the confirmation page again with the reason (a second press,
+    or a round that moved meanwhile), except refusals of who is asking."""
+    step, done = _MOVE_SERVICES[move]
     try:
         with db.session(write=True) as session:
             _, actor = require_round_role(session, staff, round_id, CHAIR)
-            voting_round = service.advance_phase(session, actor, round_id, expected=_expected(expected))
+            voting_round = step(session, actor, round_id, expected=_expected(expected))
             words = PUBLIC_PHASE_WORDS[Phase(voting_round.phase)]
     except PlatformError as error:
         if error.status_code in (401, 403, 404):
             raise
         with db.session() as session:
-            return _confirm_page(request, session, staff, round_id, "next", error)
-    return RedirectResponse(f"/manage/rounds/{round_id}?done=The+round+is+now+at+{words.replace(' ', '+')}",
-                            status_code=303)
+            return _confirm_page(request, session, staff, round_id, move, error)
+    return RedirectResponse(f"/manage/rounds/{round_id}?done={quote_plus(done + words)}", status_code=303)
+
+
+@access.staff_of(CHAIR)
+@router.post("/manage/rounds/{round_id}/arc/next", dependencies=[CsrfChecked])
+def move_on(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
+            expected: Annotated[str, Form()] = ""):
+    return _make_move(request, db, staff, round_id, "next", expected)
 
 
 @access.staff_of(CHAIR)
 @router.post("/manage/rounds/{round_id}/arc/skip", dependencies=[CsrfChecked])
 def skip(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff,
          expected: Annotated[str, Form()] = ""):
-    try:
-        with db.session(write=True) as session:
-            _, actor = require_round_role(session, staff, round_id, CHAIR)
-            voting_round = service.skip_phase(session, actor, round_id, expected=_expected(expected))
-            words = PUBLIC_PHASE_WORDS[Phase(voting_round.phase)]
-    except PlatformError as error:
-        if error.status_code in (401, 403, 404):
-            raise
-        with db.session() as session:
-            return _confirm_page(request, session, staff, round_id, "skip", error)
-    return RedirectResponse(f"/manage/rounds/{round_id}?done=Step+skipped:+the+round+is+now+at+"
-                            f"{words.replace(' ', '+')}", status_code=303)
+    return _make_move(request, db, staff, round_id, "skip", expected)
 
 
 # --- planning: dates of the steps and the PB day ------------------------------------------------
