@@ -134,17 +134,19 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     def favicon():
         return RedirectResponse("/static/favicon.svg", status_code=301)
 
+    # The JSON API first: a burst of ballots is matched against its few routes, not after walking
+    # every page's (matching cost about an eighth of a ballot's CPU when the API came last).
+    app.include_router(api_router)
+    app.include_router(proposals_api_router)
+    app.include_router(audit_api_router)
+    app.include_router(consult_api_router)
+    app.include_router(partnerships_api)
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
                    results.router, certify.router, live_router, bundle_router, scrutiny_router, residents_router,
                    arc_router, consult_router, admin_router, partnerships_router, oidc_router, delivery_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(proposal_pages_router, include_in_schema=False)
-    app.include_router(api_router)
-    app.include_router(proposals_api_router)
-    app.include_router(audit_api_router)
-    app.include_router(consult_api_router)
-    app.include_router(partnerships_api)
     return app
 
 

@@ -201,8 +201,12 @@ async def run(args) -> int:
         async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as client:
             projects = project_ids(server.url, round_id)
             await ceiling(client, 200, args.concurrency)  # warm up every connection
+            ceiling_pids = server.pids()
+            ceiling_cpu = {pid: cpu_seconds(pid) for pid in ceiling_pids}
             healthz_rate = await ceiling(client, args.ceiling_requests, args.concurrency)
-            print(f"\nCeiling: /healthz at {args.concurrency} at a time: {healthz_rate:.0f} requests/s")
+            healthz_cpu = sum(cpu_seconds(pid) - ceiling_cpu[pid] for pid in ceiling_pids) / args.ceiling_requests
+            print(f"\nCeiling: /healthz at {args.concurrency} at a time: {healthz_rate:.0f} requests/s, "
+                  f"server CPU {1000 * healthz_cpu:.2f} ms per request")
 
             stop = asyncio.Event()
             screens = [Screen() for _ in range(args.screens)]
@@ -223,6 +227,11 @@ async def run(args) -> int:
             print(f"  server CPU: {1000 * total_cpu / max(1, burst_figures['ok']):.1f} ms per ballot; per worker: "
                   + ", ".join(f"pid {pid} {used:.1f} s ({100 * used / max(total_cpu, 1e-9):.0f}%)"
                               for pid, used in cpu_used.items()))
+            # What the ratio is when the server has the machine to itself: other load on the machine
+            # slows both phases, but not always alike; CPU per request is what the server spends.
+            cpu_per_ballot = total_cpu / max(1, burst_figures["ok"])
+            print(f"  CPU ratio (healthz CPU / ballot CPU) = {1000 * healthz_cpu:.2f} / "
+                  f"{1000 * cpu_per_ballot:.2f} ms = {healthz_cpu / max(cpu_per_ballot, 1e-9):.2f}")
 
             offered_casts, offered_wall = await offered(client, round_id, codes[voters:], projects, args.rate)
             await asyncio.sleep(1.0)

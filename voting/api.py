@@ -111,9 +111,9 @@ def cast_ballot(round_id: int, request: Request, db: DatabaseDep, body: Annotate
     are counted per client: after a few, the client is paused (429 with `Retry-After`)."""
     code, choices = service.parse_ballot_body(body)
     try:
-        with counting_wrong_codes(db, request, code):
+        with counting_wrong_codes(db, request, code, check_in_callers_session=True) as pause_check:
             receipt = casting.cast_with_replay(db, round_id=round_id, code=code, choices=choices,
-                                               idempotency_key=idempotency_key)
+                                               idempotency_key=idempotency_key, first_check=pause_check)
     except TooManyWrongCodes as paused:
         response = problem_response(paused.status_code, paused.title, paused.message, request,
                                     retry_after=paused.retry_after)

@@ -309,9 +309,9 @@ def kiosk_confirm(request: Request, db: DatabaseDep, code: Annotated[str, Form()
     except (ValueError, KeyError, TypeError, AttributeError):
         return _kiosk_entry(request, InvalidInput(i18n.gettext(DAMAGED)), code)
     try:
-        with counting_wrong_codes(db, request, code):
+        with counting_wrong_codes(db, request, code, check_in_callers_session=True) as pause_check:
             receipt = casting.cast_with_replay(db, round_id=None, code=code, choices=choices,
-                                               idempotency_key=idempotency_key,
+                                               idempotency_key=idempotency_key, first_check=pause_check,
                                                channel=Channel.phone if own else Channel.kiosk)
     except PlatformError as problem:
         return _kiosk_entry(request, problem, code)

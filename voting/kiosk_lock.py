@@ -8,10 +8,11 @@ A tablet is known only by a keyed hash of a random id in its session (its addres
 more slack); a steward sees a short reference that the paused voting point shows on its screen."""
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -96,13 +97,6 @@ def _refusal(ref: str, locked_until: datetime, now: datetime) -> TooManyWrongCod
                      point=short_ref(ref)), retry_after=seconds)
 
 
-def ensure_not_paused(session: Session, ref: str) -> None:
-    lock = session.get(KioskLock, ref)
-    now = utcnow()
-    if lock is not None and lock.locked_until is not None and _aware(lock.locked_until) > now:
-        raise _refusal(ref, _aware(lock.locked_until), now)
-
-
 def record_wrong_code(session: Session, ref: str, free: int = FREE_WRONG_CODES) -> TooManyWrongCodes | None:
     """Count one wrong code; the refusal to give if this one starts a pause. Needs a write session."""
     now = utcnow()
@@ -129,15 +123,29 @@ def record_wrong_code(session: Session, ref: str, free: int = FREE_WRONG_CODES) 
     return _refusal(ref, lock.locked_until, now)
 
 
+def refuse_if_paused(session: Session, refs: Iterable[str]) -> None:
+    """Refuse a client any of whose keys is paused (one query for all of them)."""
+    now = utcnow()
+    for lock in session.exec(select(KioskLock).where(KioskLock.client_ref.in_(list(refs)))):
+        if lock.locked_until is not None and _aware(lock.locked_until) > now:
+            raise _refusal(lock.client_ref, _aware(lock.locked_until), now)
+
+
 @contextmanager
-def counting_wrong_codes(db: Database, request: Request, code: str) -> Iterator[None]:
-    """Around anything that checks a pass code: refuse a paused client, and count an unknown code."""
+def counting_wrong_codes(db: Database, request: Request, code: str, *,
+                         check_in_callers_session: bool = False) -> Iterator[Callable[[Session], None]]:
+    """Around anything that checks a pass code: refuse a paused client, and count an unknown code.
+
+    It yields the pause check. A caller that reads the database before checking the code anyway
+    (casting does) asks for `check_in_callers_session` and runs the check in its own session, which
+    saves a ballot a session of its own."""
     refs = client_refs(request)
-    with db.session() as session:
-        for ref in refs:
-            ensure_not_paused(session, ref)
+    pause_check = partial(refuse_if_paused, refs=list(refs))
+    if not check_in_callers_session:
+        with db.session() as session:
+            pause_check(session)
     try:
-        yield
+        yield pause_check
     except UnknownPass:
         if not normalise_code(code):  # nothing typed yet is not a guess
             raise

@@ -64,13 +64,18 @@ class ScreenHub:
                 self.leave(round_id, socket)
 
     def render(self, round_id: int, language: str = i18n.DEFAULT) -> str:
-        from voting.results import screen_context
+        from voting.results import screen_context, screen_turnout_context
 
         with i18n.use(language):
             with self.db.session() as session:
-                context = screen_context(session, round_id)
+                # While ballots come in only the turnout changes: the reveal is empty until results are
+                # published, so a burst's updates read two counters, not the whole results page.
+                context = screen_turnout_context(session, round_id)
+                blocks = ("live",)
+                if context is None:
+                    context, blocks = screen_context(session, round_id), ("live", "reveal")
             context["oob"] = True
-            return "".join(render_block("voting/screen.html", name, context) for name in ("live", "reveal"))
+            return "".join(render_block("voting/screen.html", name, context) for name in blocks)
 
 
 # Close codes (RFC 6455): 1008 for a connection this server will not serve, 1003 for data it

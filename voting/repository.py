@@ -35,6 +35,12 @@ def ballot_count(session: Session, round_id: int) -> int:
     return session.exec(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)).one()
 
 
+def turnout_so_far(session: Session, round_id: int) -> int:
+    """Ballots cast, from the box's running count (one row) rather than counting the ballots."""
+    cast = session.exec(select(BallotBoxState.cast).where(BallotBoxState.round_id == round_id)).first()
+    return cast if cast is not None else ballot_count(session, round_id)
+
+
 def passes_issued(session: Session, round_id: int) -> int:
     """Passes that can vote or did: a reprint replaces a pass rather than adding one."""
     return session.exec(select(func.count()).select_from(VoterPass).where(

@@ -11,7 +11,7 @@ from core.errors import PlatformError
 from core.templating import render
 from core.web import SessionDep
 from governance import repository as governance_repo
-from governance.models import COUNTING_RULE_LABELS
+from governance.models import COUNTING_RULE_LABELS, VoteStatus
 from voting import certification, export, service
 from voting import repository as voting_repo
 from voting.models import Channel
@@ -157,6 +157,15 @@ def screen_slides(outcome: dict | None, budget: int) -> list[dict]:
 
 def _pages(count: int, per_page: int) -> int:
     return max(1, -(-count // per_page))
+
+
+def screen_turnout_context(session, round_id: int) -> dict | None:
+    """The turnout block's context while there are no results to reveal; None once there are."""
+    voting_round = governance_repo.get_round(session, round_id)
+    if voting_round.vote_status not in (VoteStatus.draft, VoteStatus.open) or voting_repo.result_of(session, round_id):
+        return None
+    return {"round": voting_round, "outcome": None, "turnout": voting_repo.turnout_so_far(session, round_id),
+            "passes_issued": voting_repo.passes_issued(session, round_id)}
 
 
 def screen_context(session, round_id: int, slide: int = 0, step_ms: int = STEP_MS) -> dict:
