@@ -419,6 +419,33 @@ class TestThePages:
         assert "Enter paper ballots" in steward_desk
         assert client.get(f"/manage/rounds/{day.round_id}/paper").status_code == 200
 
+    def test_the_chair_settles_a_mismatch_from_the_page_and_a_steward_cannot(self, client, db):
+        day = a_pb_day(db)
+        hand_out(db, day.round_id, 1)
+        [number] = sheets(day.round_id, 1)
+        enter(db, STEWARD_A, day.round_id, number, scores(day, 4))
+        enter(db, STEWARD_B, day.round_id, number, scores(day, 1))
+        with db.session() as session:
+            second = session.exec(select(PaperEntry).order_by(PaperEntry.id.desc())).first()
+        token = sign_in(client, "steward")
+        steward_page = client.get(f"/manage/rounds/{day.round_id}/paper").text
+        refused = client.post(f"/manage/rounds/{day.round_id}/paper/decide",
+                              data={"csrf_token": token, "sheet": number, "entry": str(second.id)})
+        client.post("/logout", data={"csrf_token": token})
+        token = sign_in(client, "chair")
+        chair_page = client.get(f"/manage/rounds/{day.round_id}/paper").text
+
+        settled = client.post(f"/manage/rounds/{day.round_id}/paper/decide",
+                              data={"csrf_token": token, "sheet": number, "entry": str(second.id)})
+
+        assert refused.status_code == 403
+        assert "Project 1: 4" not in steward_page  # stewards do not see earlier marks: a third entry stays blind
+        assert "Project 1: 4" in chair_page and "Project 1: 1" in chair_page
+        assert f"Sheet {number} is counted" in settled.text
+        with db.session() as session:
+            [ballot] = voting_repo.ballots_of(session, day.round_id)
+        assert json.loads(ballot.choices) == {"scores": {str(day.proposals[0].id): 1}}
+
     def test_an_officer_cannot_enter_paper(self, client, db):
         day = a_pb_day(db)
         sign_in(client, "officer")

@@ -130,8 +130,8 @@ def _sheets(session: Session, round_id: int) -> list[PaperSheet]:
 
 def _check_open(voting_round: Round) -> None:
     if not voting_round.accepts_votes:
-        raise VoteNotOpen("Paper ballots are entered while voting is open; voting on this round is "
-                          f"{voting_round.vote_status}.")
+        state = "has not opened yet" if voting_round.vote_status == "draft" else "has closed"
+        raise VoteNotOpen(f"Paper ballots are entered while voting is open; voting on this round {state}.")
     if voting_round.is_closing:
         raise VoteNotOpen("Voting on this round is closing: paper sheets can no longer be entered.")
 
