@@ -236,7 +236,7 @@ ENGLISH_ONLY_TEMPLATES = frozenset({
     "delivery/dashboard.html", "delivery/grant.html", "delivery/grants.html",
     # Public, but not yet translated: the event's books read by the chair and scrutiny first.
     "voting/reconciliation.html", "voting/_reconciliation_sheet.html",
-    # Staff pages: printing paper ballots (a Welsh sheet is not done yet) and entering them.
+    # Staff pages: printing paper ballots (the sheets themselves can be bilingual) and entering them.
     "voting/paper_ballots.html", "voting/paper_entry.html",
 })
 

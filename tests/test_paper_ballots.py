@@ -391,7 +391,7 @@ class TestThePages:
         page = client.get(f"/manage/rounds/{day.round_id}/paper-ballots?count=3")
         bad = client.get(f"/manage/rounds/{day.round_id}/paper-ballots?count=lots")
 
-        numbers = re.findall(r"Sheet number <strong>([A-Z0-9-]+)</strong>", page.text)
+        numbers = re.findall(r"Sheet number</span> <strong>([A-Z0-9-]+)</strong>", page.text)
         assert len(set(numbers)) == 3
         titles = re.findall(r'<th scope="row">(Project \d)</th>', page.text)
         assert titles[:4] == [p.title for p in day.proposals]
@@ -399,12 +399,22 @@ class TestThePages:
         assert bad.status_code == 422 and "whole number from 1 to 500" in bad.text
 
     @pytest.mark.parametrize("kind, words", [("approval", "Put a tick in the box"), ("scores", "circling one number"),
-                                             ("points", "points</strong> to share out")])
+                                             ("points", "You have 10 points to share out")])
     def test_each_ballot_kind_has_plain_instructions(self, client, db, kind, words):
         day = a_pb_day(db, ballot=kind)
         sign_in(client, "steward")
 
         assert words in client.get(f"/manage/rounds/{day.round_id}/paper-ballots?count=1").text
+
+    def test_sheets_can_carry_welsh_beside_english(self, client, db):
+        day = a_pb_day(db, ballot="approval")
+        sign_in(client, "steward")
+
+        page = client.get(f"/manage/rounds/{day.round_id}/paper-ballots?count=1&welsh=yes").text
+
+        assert "Put a tick in the box of each project you want" in page
+        assert '<div lang="cy">' in page and "Rhowch dic ym mlwch pob prosiect" in page
+        assert "Peidiwch ag ysgrifennu eich enw" in page
 
     def test_only_those_who_enter_paper_see_the_link_on_the_desk(self, client, db):
         day = a_pb_day(db)

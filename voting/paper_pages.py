@@ -5,12 +5,12 @@ from urllib.parse import quote_plus
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
-from core import access
+from core import access, i18n
 from core.errors import InvalidInput, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
-from governance.models import Role
+from governance.models import BallotKind, Role
 from governance.permissions import CHAIR, RUNS_EVENT_DESK, CurrentStaff, require_round_role
 from proposals import repository as proposals_repo
 from voting import paper
@@ -28,9 +28,49 @@ def _ballot_context(voting_round, projects) -> dict:
             "places": list(range(1, min(voting_round.rank_depth, len(projects)) + 1))}
 
 
+def _sheet_words(voting_round, places: list[int], language: str) -> dict:
+    """What a printed sheet says, in one language: a sheet can carry English and Welsh together,
+    whatever language the steward's screen is in."""
+    kind = voting_round.ballot_kind
+    with i18n.use(language):
+        if kind == BallotKind.scores:
+            how = [i18n.gettext("Give each project a score by circling one number: %(low)s means least support, "
+                                "%(high)s means most support. Leave out any project you do not want to score.",
+                                low=voting_round.score_min, high=voting_round.score_max)]
+            mark = i18n.gettext("Circle one score")
+        elif kind == BallotKind.points:
+            how = [i18n.gettext("You have %(points)s points to share out. Write the points you give each project in "
+                                "its box; give more to the ones you want most. Together they must not come to more "
+                                "than %(points)s. Leave a box empty to give nothing.",
+                                points=voting_round.points_total)]
+            mark = i18n.gettext("Points")
+        elif kind == BallotKind.ranking:
+            how = [i18n.gettext("Write 1 in the box of the project you want most, 2 for your next choice, and so on, "
+                                "up to %(top)s. Use each number once. You can rank fewer.", top=len(places))]
+            mark = i18n.gettext("Place")
+        else:
+            how = [i18n.gettext("Put a tick in the box of each project you want. The projects you tick must cost no "
+                                "more than %(budget)s together.",
+                                budget=i18n.money(voting_round.budget, voting_round.currency))]
+            if voting_round.min_picks > 1:
+                how.append(i18n.gettext("Tick at least %(least)s.", least=voting_round.min_picks))
+            if voting_round.max_picks:
+                how.append(i18n.gettext("Tick no more than %(most)s.", most=voting_round.max_picks))
+            mark = i18n.gettext("Tick")
+        return {
+            "language": language, "title": i18n.gettext("Paper ballot"),
+            "sheet_number": i18n.gettext("Sheet number"), "how_heading": i18n.gettext("How to vote"),
+            "how": " ".join(how),
+            "secret": i18n.gettext("Do not write your name on this sheet. When you have finished, fold it and put it "
+                                   "in the ballot box. If you make a mistake, ask a steward for a new sheet."),
+            "project": i18n.gettext("Project"), "cost": i18n.gettext("Cost"), "mark": mark,
+        }
+
+
 @access.staff_of(RUNS_EVENT_DESK)
 @router.get("/manage/rounds/{round_id}/paper-ballots")
-def print_sheets(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff, count: str = ""):
+def print_sheets(request: Request, round_id: int, session: SessionDep, staff: CurrentStaff, count: str = "",
+                 welsh: str = ""):
     """Sheets to print: the kiosk's projects in the kiosk's order, each sheet with a fresh number."""
     voting_round, _ = require_round_role(session, staff, round_id, RUNS_EVENT_DESK)
     projects = proposals_repo.on_ballot(session, round_id)
@@ -42,11 +82,13 @@ def print_sheets(request: Request, round_id: int, session: SessionDep, staff: Cu
         numbers = paper.new_sheet_numbers(round_id, int(wanted))
     except InvalidInput as refused:
         error = refused
+    context = _ballot_context(voting_round, projects)
+    languages = ["en", "cy"] if welsh == "yes" else ["en"]
     return render(request, "voting/paper_ballots.html", {
         "round": voting_round, "projects": projects, "numbers": numbers if projects else [], "count": wanted,
+        "welsh": welsh == "yes", "wording": [_sheet_words(voting_round, context["places"], lang) for lang in languages],
         "error": error, "errors": {error.field: error.message} if error else {},
-        "partnership": governance_repo.get_partnership(session, voting_round.partnership_id),
-        **_ballot_context(voting_round, projects),
+        "partnership": governance_repo.get_partnership(session, voting_round.partnership_id), **context,
     }, status_code=error.status_code if error else 200, headers=NO_STORE)
 
 
