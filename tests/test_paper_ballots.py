@@ -192,6 +192,28 @@ class TestDoubleEntry:
         assert record.status == "counted" and record.decided_by == "staff:1"
         assert ballots_in_box(db, day.round_id) == 1
 
+    def test_the_chair_can_record_a_mismatched_sheet_as_spoilt_but_not_settle_a_settled_one(self, db):
+        day = a_pb_day(db)
+        hand_out(db, day.round_id, 1)
+        [number] = sheets(day.round_id, 1)
+        enter(db, STEWARD_A, day.round_id, number, scores(day, 4))
+        enter(db, STEWARD_B, day.round_id, number, spoilt="two circles on project 1")
+        chair = Actor(role="chair", ref="staff:1")
+
+        with db.session(write=True) as session, pytest.raises(InvalidInput, match="Say why"):
+            paper.decide_sheet(session, chair, round_id=day.round_id, sheet=number, entry_id=None, spoilt_reason=" ")
+        with db.session(write=True) as session:
+            paper.decide_sheet(session, chair, round_id=day.round_id, sheet=number, entry_id=None,
+                               spoilt_reason="Two scores circled for project 1")
+        with db.session(write=True) as session, pytest.raises(Conflict, match="not waiting for a decision: it is"):
+            paper.decide_sheet(session, chair, round_id=day.round_id, sheet=number, entry_id=None,
+                               spoilt_reason="again")
+
+        [view] = paper_overview(db, day.round_id)
+        assert (view.status, view.decided) == ("spoilt", True)
+        assert view.spoilt_reason == "Two scores circled for project 1 (decided by the chair)"
+        assert ballots_in_box(db, day.round_id) == 0
+
     def test_a_sheet_both_stewards_call_spoilt_is_recorded_with_its_reason_and_not_counted(self, db):
         day = a_pb_day(db)
         hand_out(db, day.round_id, 1)
