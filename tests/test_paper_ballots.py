@@ -270,6 +270,35 @@ class TestDoubleEntry:
             assert "scores" not in entry.payload and str(day.proposals[0].id) + '":' not in entry.payload
 
 
+class TestStewardsAtTheSameMoment:
+    def test_six_second_entries_of_one_sheet_at_once_count_it_once(self, db):
+        import threading
+        from concurrent.futures import ThreadPoolExecutor
+
+        day = a_pb_day(db)
+        hand_out(db, day.round_id, 1)
+        [number] = sheets(day.round_id, 1)
+        enter(db, STEWARD_A, day.round_id, number, scores(day, 3, 3))
+        stewards = [Actor(role="steward", ref=f"staff:{200 + n}") for n in range(6)]
+        start_line = threading.Barrier(len(stewards))
+
+        def second_entry(actor):
+            start_line.wait()
+            try:
+                return enter(db, actor, day.round_id, number, scores(day, 3, 3)).status
+            except Conflict as refused:
+                return refused.message
+
+        with ThreadPoolExecutor(max_workers=len(stewards)) as pool:
+            outcomes = list(pool.map(second_entry, stewards))
+
+        assert outcomes.count("counted") == 1
+        assert all("is already counted" in o for o in outcomes if o != "counted")
+        assert ballots_in_box(db, day.round_id) == 1
+        with db.session() as session:
+            assert verify_ballot_box(session) is None
+
+
 def paper_overview(db, round_id):
     with db.session() as session:
         return paper.overview(session, round_id)
