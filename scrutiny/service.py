@@ -94,7 +94,7 @@ ACTION_LABELS = {
     "round.timeline_changed": N_("Round dates planned"),
     "sign_in.throttled": N_("Sign-in paused after wrong passwords"),
     "paper.sheet_handed_out": N_("Paper ballot sheet given out at the desk"),
-    "paper.sheet_entered": N_("Paper ballot sheet entered by a steward"),
+    "paper.sheet_entered": N_("Paper ballot sheet entered"),
     "paper.sheet_mismatched": N_("Paper ballot sheet entered twice with different marks"),
     "paper.sheet_counted": N_("Paper ballot sheet counted"),
     "paper.sheet_spoilt": N_("Paper ballot sheet recorded as spoilt"),
