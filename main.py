@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     from voting.api import router as api_router
     from voting.live import ScreenHub
     from voting.live import router as live_router
+    from voting.paper_pages import router as paper_pages_router
 
     settings = settings or get_settings()
     # On PostgreSQL every worker listens to the others, so a ballot cast on one worker reaches a
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                    arc_router, consult_router, admin_router, partnerships_router, oidc_router, delivery_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(proposal_pages_router, include_in_schema=False)
+    app.include_router(paper_pages_router, include_in_schema=False)
     return app
 
 

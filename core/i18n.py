@@ -236,6 +236,8 @@ ENGLISH_ONLY_TEMPLATES = frozenset({
     "delivery/dashboard.html", "delivery/grant.html", "delivery/grants.html",
     # Public, but not yet translated: the event's books read by the chair and scrutiny first.
     "voting/reconciliation.html", "voting/_reconciliation_sheet.html",
+    # Staff pages: printing paper ballots (the sheets themselves can be bilingual) and entering them.
+    "voting/paper_ballots.html", "voting/paper_entry.html",
 })
 
 

@@ -125,7 +125,7 @@ class TestTheEventsReconciliationSheet:
             figures = reconciliation.figures_of(reconciliation.signed_sheet(session, day.round_id))
         assert (figures["passes_issued"], figures["passes_used"], figures["passes_unused"]) == (
             {"desk": 0, "batch": 5}, 3, 2)
-        assert figures["ballots_by_channel"] == {"kiosk": 0, "phone": 0, "online": 3}
+        assert figures["ballots_by_channel"] == {"kiosk": 0, "phone": 0, "online": 3, "paper": 0}
         assert figures["ballots_in_box"] == 3 and figures["adds_up"]
         page = client.get(f"/rounds/{day.round_id}/reconciliation").text
         assert "signed off by Chair" in page and "It adds up" in page

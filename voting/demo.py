@@ -10,10 +10,11 @@ from core.audit import CLI_ACTOR
 from governance import service as governance_service
 from governance.demo import seed_governance_demo
 from governance.models import Partnership, Phase, Role
+from governance.permissions import actor_for
 from governance.service import BallotSettings
 from proposals import service as proposals_service
 from proposals.demo import seed_proposals_demo
-from voting import register
+from voting import paper, register
 from voting import service as voting_service
 from voting.ballots import BallotChoices
 from voting.models import Channel
@@ -62,11 +63,13 @@ def seed_demo(session: Session, *, ballots: int = 0, force: bool = False) -> lis
         area="Macclesfield (SK10, SK11)",
         description="Ward councillors, local stakeholders and residents deciding how public-health money is spent.")
     accounts = []
+    members = {}
     for username, name, password, role in STAFF:
         staff = governance_service.create_staff(session, CLI_ACTOR, username=username + suffix, display_name=name,
                                                 password=password)
         governance_service.add_member(session, CLI_ACTOR, partnership_id=partnership.id, staff_id=staff.id, role=role)
         accounts.append((staff.username, password, str(role)))
+        members[role] = staff
     admin = governance_service.create_staff(session, CLI_ACTOR, username="admin" + suffix,
                                             display_name="Platform administrator", password="demo-admin-pass",
                                             is_admin=True)
@@ -75,6 +78,7 @@ def seed_demo(session: Session, *, ballots: int = 0, force: bool = False) -> lis
     last_year = _round_with_proposals(session, partnership.id, "Community Fund 2025", PROPOSALS[:12])
     voting_service.open_vote(session, CLI_ACTOR, last_year.id)
     _simulate_pb_day(session, last_year.id, ballots or 240)
+    _paper_sheets(session, last_year.id, members[Role.steward], members[Role.chair])
     voting_service.close_vote(session, CLI_ACTOR, last_year.id)
     voting_service.publish_results(session, CLI_ACTOR, last_year.id)
     # Last year's round is certified and its projects report spend (delivery/demo.py).
@@ -114,3 +118,28 @@ def _simulate_pb_day(session: Session, round_id: int, count: int) -> None:
         voting_service.cast_ballot(session, round_id=round_id, pass_code=issued.code,
                                    choices=BallotChoices(scores=scores),
                                    channel=Channel.phone if rng.random() < 0.3 else Channel.kiosk)
+
+
+PAPER_SHEETS = 6  # handed out at the desk: five entered alike and counted, one spoilt
+
+
+def _paper_sheets(session: Session, round_id: int, steward, chair) -> None:
+    """A few residents vote on paper; the steward and the chair each enter every sheet."""
+    from proposals import repository as proposals_repo
+
+    rng = random.Random(2027)
+    projects = proposals_repo.on_ballot(session, round_id)
+    for n in range(PAPER_SHEETS):
+        register.issue_pass(session, CLI_ACTOR, round_id=round_id, name=f"Paper Voter {n}", postcode="SK11 6BJ",
+                            different_person=True, paper=True)
+    *counted, spoilt = paper.new_sheet_numbers(round_id, PAPER_SHEETS)
+    keyers = [(actor_for(steward, Role.steward), steward.display_name),
+              (actor_for(chair, Role.chair), chair.display_name)]
+    for number in counted:
+        scores = {p.id: rng.randint(1, 5) for p in rng.sample(projects, 6)}
+        for actor, name in keyers:
+            paper.enter_sheet(session, actor, round_id=round_id, name=name, sheet=number,
+                              choices=BallotChoices(scores=scores))
+    for actor, name in keyers:
+        paper.enter_sheet(session, actor, round_id=round_id, name=name, sheet=spoilt, choices=None,
+                          spoilt_reason="Two scores circled for the same project")

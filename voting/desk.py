@@ -18,9 +18,10 @@ from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance.models import Round, VoteStatus
 from governance.permissions import RUNS_EVENT_DESK, CurrentStaff, require_round_role, rounds_for_staff
-from voting import register
+from voting import paper, register
 from voting import repository as voting_repo
 from voting.errors import AlreadyHasPass, LikelyMatch
+from voting.paper import ENTERS_PAPER
 
 router = APIRouter()
 
@@ -33,7 +34,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 @router.get("/desk")
 def desk(request: Request, session: SessionDep, staff: CurrentStaff, round_id: int | None = None):
     rounds = _desk_rounds(session, staff)
-    return _desk_page(request, session, rounds, _pick(rounds, round_id), message=request.query_params.get("done"))
+    return _desk_page(request, session, rounds, _pick(rounds, round_id), staff=staff,
+                      message=request.query_params.get("done"))
 
 
 def _desk_rounds(session, staff) -> list[Round]:
@@ -49,7 +51,7 @@ def _pick(rounds: list[Round], round_id: int | None) -> Round | None:
     return chosen or (rounds[0] if rounds else None)
 
 
-def _desk_page(request, session, rounds, selected, *, ticket=None, token="", error: PlatformError | None = None,
+def _desk_page(request, session, rounds, selected, *, staff, ticket=None, token="", error: PlatformError | None = None,
                form=None, message=None, status_code=200):
     qr = None
     if ticket is not None:
@@ -65,6 +67,10 @@ def _desk_page(request, session, rounds, selected, *, ticket=None, token="", err
         "form": form or {}, "ticket_seconds": register.DESK_TICKET_MINUTES * 60,
         "issued_count": voting_repo.passes_issued(session, selected.id) if selected else 0,
         "turnout": voting_repo.ballot_count(session, selected.id) if selected else 0,
+        "sheets_handed_out": paper.sheets_handed_out(session, selected.id) if selected else 0,
+        # Only those who may enter paper ballots see the way there: no dead link for an officer.
+        "enters_paper": selected is not None
+        and selected.id in {r.id for r in rounds_for_staff(session, staff, ENTERS_PAPER)},
     }, status_code=status_code, headers=NO_STORE)
 
 
@@ -76,7 +82,7 @@ def _refused(request, db, staff, round_id: int, error: PlatformError, form: dict
         if selected is None:
             raise error if error.status_code in (401, 403, 404) else InvalidInput(
                 "Choose a round you run the desk for.")
-        return _desk_page(request, session, rounds, selected, error=error, form=form,
+        return _desk_page(request, session, rounds, selected, staff=staff, error=error, form=form,
                           status_code=error.status_code)
 
 
@@ -88,15 +94,18 @@ def _show(token: str) -> RedirectResponse:
 @router.post("/desk/passes", dependencies=[CsrfChecked])
 def desk_issue(request: Request, db: DatabaseDep, staff: CurrentStaff, round_id: Annotated[int, Form()],
                name: Annotated[str, Form()] = "", postcode: Annotated[str, Form()] = "",
-               different_person: Annotated[str, Form()] = ""):
+               different_person: Annotated[str, Form()] = "", paper: Annotated[str, Form()] = ""):
     try:
         with db.session(write=True) as session:
             _, actor = require_round_role(session, staff, round_id, RUNS_EVENT_DESK)
             issued = register.issue_pass(session, actor, round_id=round_id, name=name, postcode=postcode,
-                                         different_person=different_person == "yes")
+                                         different_person=different_person == "yes", paper=paper == "yes")
+            if paper == "yes":  # no code to show: the resident takes a sheet from the pile
+                return _done(round_id, "Checked in for paper: give the resident one paper ballot sheet from the "
+                                       "pile (the sheet's number is not recorded)")
             token = register.put_on_desk(session, issued, staff.id)
     except PlatformError as error:
-        return _refused(request, db, staff, round_id, error, {"name": name, "postcode": postcode})
+        return _refused(request, db, staff, round_id, error, {"name": name, "postcode": postcode, "paper": paper})
     return _show(token)
 
 
@@ -107,10 +116,10 @@ def desk_ticket(request: Request, token: str, session: SessionDep, staff: Curren
         ticket = register.desk_ticket(session, token, staff.id)
     except NotFound as gone:
         rounds = _desk_rounds(session, staff)
-        return _desk_page(request, session, rounds, _pick(rounds, None), message=gone.message)
+        return _desk_page(request, session, rounds, _pick(rounds, None), staff=staff, message=gone.message)
     rounds = _desk_rounds(session, staff)
     selected = next((r for r in rounds if r.id == ticket.round_id), None)
-    return _desk_page(request, session, rounds, selected, ticket=ticket, token=token)
+    return _desk_page(request, session, rounds, selected, staff=staff, ticket=ticket, token=token)
 
 
 @access.staff()
@@ -135,7 +144,7 @@ def _desk_after_refusal(request, db, staff, error: PlatformError):
         raise error
     with db.session() as session:
         rounds = _desk_rounds(session, staff)
-        return _desk_page(request, session, rounds, _pick(rounds, None), error=error,
+        return _desk_page(request, session, rounds, _pick(rounds, None), staff=staff, error=error,
                           status_code=error.status_code)
 
 

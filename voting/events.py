@@ -18,3 +18,8 @@ class VotingEvent(StrEnum):
     ballot_box_sealed = "ballot_box.sealed"
     voting_point_locked = "voting_point.locked"
     voting_point_unlocked = "voting_point.unlocked"
+    paper_sheet_handed_out = "paper.sheet_handed_out"
+    paper_sheet_entered = "paper.sheet_entered"
+    paper_sheet_mismatched = "paper.sheet_mismatched"
+    paper_sheet_counted = "paper.sheet_counted"
+    paper_sheet_spoilt = "paper.sheet_spoilt"

@@ -146,6 +146,7 @@ class Channel(StrEnum):
     kiosk = "kiosk"    # a pass typed (or scanned) into a tablet at the event
     phone = "phone"    # the pass's QR code opened on the resident's own phone
     online = "online"  # the JSON API
+    paper = "paper"    # a paper sheet entered twice alike by two stewards (voting/paper.py)
 
 
 class ChannelCount(SQLModel, table=True):
@@ -195,3 +196,35 @@ class Reconciliation(SQLModel, table=True):
     signed_by: str
     signed_by_name: str
     signed_at: datetime = Field(default_factory=utcnow)
+
+
+class PaperSheet(SQLModel, table=True):
+    """A paper ballot sheet as stewards entered it (voting/paper.py). The sheet number is printed
+    on the paper; the desk hands sheets out without recording who took which, so nothing here
+    leads to a resident. Once settled, the sheet's marks live only in the ballot box."""
+
+    __tablename__ = "voting_paper_sheet"
+
+    round_id: int = Field(primary_key=True, foreign_key="governance_round.id")
+    number: str = Field(primary_key=True)   # as printed, e.g. "K7MQ-3XP9"
+    status: str                             # entered_once | mismatched | counted | spoilt
+    spoilt_reason: str | None = None
+    decided_by: str | None = None           # a supervisor's decision settled it, not two entries alike
+
+
+class PaperEntry(SQLModel, table=True):
+    """One steward's keying of one sheet. Marks are kept only while the sheet is unsettled: they
+    are compared with the other steward's, then cleared when the sheet is counted or spoilt."""
+
+    __tablename__ = "voting_paper_entry"
+    # The same steward cannot enter the same sheet twice: the second entry must be someone else's.
+    __table_args__ = (Index("uq_voting_paper_entry_keyer", "round_id", "number", "keyed_by", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="governance_round.id")
+    number: str
+    keyed_by: str                    # actor reference, e.g. "staff:3"
+    keyed_by_name: str
+    marks: str | None = None         # canonical JSON of the ballot as keyed; None when spoilt or settled
+    spoilt: bool = False
+    spoilt_reason: str | None = None

@@ -33,6 +33,8 @@ PASS_CODE_LENGTH = 8
 # What a person could type for an 8-character code, spaces and dashes included; anything longer
 # is not a pass and is refused before it is normalised or hashed.
 MAX_TYPED_CODE_LENGTH = 40
+# A check-in for a paper ballot sheet rather than a pass (voting/paper.py).
+PAPER = "paper"
 # Long enough to hand the pass over and print it; short enough that the next resident never sees it.
 DESK_TICKET_MINUTES = 3
 
@@ -108,11 +110,16 @@ def _name_refs(who: Resident) -> tuple[str | None, str | None]:
 
 
 def issue_pass(session: Session, actor: Actor, *, round_id: int, name: str, postcode: str,
-               different_person: bool = False) -> IssuedPass:
+               different_person: bool = False, paper: bool = False) -> IssuedPass:
     """The steward's check at the desk: a resident of the area gets one single-use pass.
 
     A likely match (same postcode, a name word in common) stops the desk until the steward says
-    this is a different person; an exact match offers a reprint or a void instead."""
+    this is a different person; an exact match offers a reprint or a void instead.
+
+    With `paper`, the resident is checked in the same way but takes a paper ballot sheet instead
+    of a pass (voting/paper.py): the check-in is a pass on the `paper` channel whose code nobody
+    ever sees, so one resident gets either a pass or a sheet, never both. Which sheet they took is
+    not recorded."""
     voting_round = governance_repo.get_round(session, round_id)
     if voting_round.vote_status == VoteStatus.draft:
         raise VoteNotOpen("Voting on this round has not opened yet: passes from the desk work once the chair "
@@ -120,6 +127,9 @@ def issue_pass(session: Session, actor: Actor, *, round_id: int, name: str, post
     _check_issuing(voting_round)
     who = resident(voting_round, name, postcode)
     existing = voting_repo.pass_for_holder(session, round_id, who.holder_ref)
+    if existing is not None and existing.channel == PAPER:
+        raise AlreadyHasPass("This resident has already taken a paper ballot for this round, so they cannot have "
+                             "a pass or a second sheet.", can_reprint=False)
     if existing is not None:
         used = voting_repo.pass_is_used(session, existing.id)
         raise AlreadyHasPass("This resident has already voted in this round." if used else
@@ -128,11 +138,16 @@ def issue_pass(session: Session, actor: Actor, *, round_id: int, name: str, post
     if not different_person and voting_repo.passes_sharing_words(session, round_id, who.word_refs):
         raise LikelyMatch("Someone at this postcode with a similar name already has a pass. Ask whether they have "
                           "been given one today. If this is a different person, issue a pass anyway.")
-    issued = _new_pass(session, voting_round, holder_ref=who.holder_ref, channel="desk", name_refs=_name_refs(who))
+    issued = _new_pass(session, voting_round, holder_ref=who.holder_ref, channel=PAPER if paper else "desk",
+                       name_refs=_name_refs(who))
     try:
         session.flush()
     except IntegrityError as exc:  # the same resident, at the other end of the desk, a moment ago
         raise AlreadyHasPass("This resident already has a pass for this round.", can_reprint=False) from exc
+    if paper:
+        audit.append(session, actor, VotingEvent.paper_sheet_handed_out, f"round:{round_id}",
+                     {"channel": PAPER, **({"likely_match_overruled": True} if different_person else {})})
+        return issued
     # No name, postcode or code in the log: the register stays apart from everything else.
     audit.append(session, actor, VotingEvent.pass_issued, f"round:{round_id}",
                  {"channel": "desk", **({"likely_match_overruled": True} if different_person else {})})
@@ -151,6 +166,8 @@ def resident_pass(session: Session, round_id: int, name: str, postcode: str) -> 
 
 def _check_unused(session: Session, voter_pass: VoterPass) -> Round:
     voting_round = governance_repo.get_round(session, voter_pass.round_id)
+    if voter_pass.channel == PAPER:
+        raise Conflict("This resident took a paper ballot: there is no pass to reprint or cancel.")
     if voter_pass.voided:
         raise Conflict("This pass was already cancelled.")
     if voting_repo.pass_is_used(session, voter_pass.id):
@@ -249,6 +266,8 @@ def check_pass(session: Session, code: str) -> tuple[Round, VoterPass]:
     While the vote closes, only a ballot already started (its pass opened at a kiosk) may go on."""
     voter_pass = find_pass(session, code)
     voting_round = governance_repo.get_round(session, voter_pass.round_id)
+    if voter_pass.channel == PAPER:  # its code was never shown; a sheet is entered by stewards instead
+        raise UnknownPass(i18n.gettext("We do not recognise this pass code. Check it and try again, or ask a steward."))
     if voter_pass.voided:
         raise PassVoided(i18n.gettext("This pass was cancelled at the desk. Ask a steward for a new one."))
     if voting_repo.pass_is_used(session, voter_pass.id):

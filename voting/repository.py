@@ -42,9 +42,10 @@ def turnout_so_far(session: Session, round_id: int) -> int:
 
 
 def passes_issued(session: Session, round_id: int) -> int:
-    """Passes that can vote or did: a reprint replaces a pass rather than adding one."""
+    """Passes that can vote or did: a reprint replaces a pass rather than adding one. Paper check-ins
+    are not passes (they are counted as sheets handed out)."""
     return session.exec(select(func.count()).select_from(VoterPass).where(
-        VoterPass.round_id == round_id, col(VoterPass.voided).is_(False))).one()
+        VoterPass.round_id == round_id, col(VoterPass.voided).is_(False), VoterPass.channel != "paper")).one()
 
 
 def passes_sharing_words(session: Session, round_id: int, word_refs: list[str]) -> bool:
@@ -141,13 +142,15 @@ def count_cast(session: Session, round_id: int) -> tuple[int, int] | None:
     return None if row is None else (row.cast, row.pending)
 
 
-def record_ballot(session: Session, *, pass_id: str, ballot: dict, receipt: dict,
+def record_ballot(session: Session, *, pass_id: str | None, ballot: dict, receipt: dict,
                   idempotency: dict | None) -> None:
     """Spend the pass, then put the ballot and its receipt in the box, as plain INSERTs.
 
     The pass goes first and alone: if another request spent it a moment ago, its primary key
-    refuses this one (IntegrityError) before anything else is written."""
-    session.execute(_SPEND_PASS, {"pass_id": pass_id})
+    refuses this one (IntegrityError) before anything else is written. A paper ballot has no pass
+    (`pass_id` None): its sheet was settled by two stewards' entries instead."""
+    if pass_id is not None:
+        session.execute(_SPEND_PASS, {"pass_id": pass_id})
     session.execute(_INSERT_BALLOT, {"batch": None, **ballot})
     session.execute(_INSERT_RECEIPT, {"batch": None, **receipt})
     if idempotency is not None:

@@ -22,7 +22,8 @@ router = APIRouter()
 # --- results and the big screen ---------------------------------------------------------------
 
 CHANNEL_WORDS = {Channel.kiosk: i18n.N_("At a tablet at the event"), Channel.phone: i18n.N_("On their own phone"),
-                 Channel.online: i18n.N_("Online, through the open API")}
+                 Channel.online: i18n.N_("Online, through the open API"),
+                 Channel.paper: i18n.N_("On a paper ballot, entered by two stewards")}
 
 # Why a project was not funded is stored with the result in English (the counting rules know no
 # language); the reasons residents read are put in the page's language from these shapes.
@@ -122,7 +123,7 @@ def turnout_by_channel(session, round_id: int, ballots: int) -> list[dict]:
     if not counts:
         return []
     rows = [(channel.value, CHANNEL_WORDS[channel], counts.get(channel, 0)) for channel in Channel
-            if counts.get(channel, 0) or channel != Channel.online]
+            if counts.get(channel, 0) or channel not in (Channel.online, Channel.paper)]
     if ballots > sum(counts.values()):
         rows.append(("unknown", i18n.N_("Not recorded (cast before channels were counted)"),
                      ballots - sum(counts.values())))

@@ -20,7 +20,7 @@ from governance import service as governance_service
 from governance.models import Phase, Round, VoteStatus, as_utc, utcnow
 from proposals import repository as proposals_repo
 from proposals import service as proposals_service
-from voting import ballots, box, counting
+from voting import ballots, box, counting, paper
 from voting import repository as voting_repo
 from voting.ballots import BallotChoices
 from voting.errors import InvalidBallot, PassAlreadyUsed, UnknownPass, VoteNotOpen
@@ -149,6 +149,7 @@ def start_closing(session: Session, actor: Actor, round_id: int, grace_seconds: 
         raise Conflict("Voting is already closing.")
     if not 0 <= grace_seconds <= 30 * 60:
         raise InvalidInput("The time to finish must be between 0 and 30 minutes.", field="grace_minutes")
+    paper.refuse_if_unsettled(session, round_id)
     in_progress = ballots_in_progress(session, round_id)
     if grace_seconds == 0 or in_progress == 0:
         return close_vote(session, actor, round_id)
@@ -211,6 +212,7 @@ def close_vote(session: Session, actor: Actor, round_id: int) -> Round:
     voting_round = governance_repo.get_round(session, round_id, for_update=True)
     if voting_round.vote_status != VoteStatus.open:
         raise Conflict(f"Voting cannot close: it is {voting_round.vote_status}, not open.")
+    paper.refuse_if_unsettled(session, round_id)
     voting_round.vote_status = VoteStatus.closed
     voting_round.closing_deadline = None
     session.add(voting_round)

@@ -30,6 +30,7 @@ _ACTIONS = [VotingEvent.ballot_cast, VotingEvent.ballots_batched, VotingEvent.ba
 class _RoundLog:
     def __init__(self) -> None:
         self.cast = 0
+        self.paper = 0  # of those, paper sheets settled by stewards: they spent no pass
         self.legacy = False
         self.batches: dict[int, tuple[int, dict]] = {}
         self.sealed: AuditEvent | None = None
@@ -44,6 +45,7 @@ def _read_log(session: Session) -> dict[str, _RoundLog]:
         payload = json.loads(event.payload)
         if event.action == VotingEvent.ballot_cast:
             log.cast += 1
+            log.paper += payload.get("channel") == "paper"
             log.legacy = log.legacy or "ballot_hash" in payload
         elif event.action == VotingEvent.ballots_batched:
             log.batches[payload["batch"]] = (event.seq, payload)
@@ -109,9 +111,10 @@ def _check_box(session: Session, voting_round: Round, log: _RoundLog) -> str | N
             return f"round {round_id}: the ballot box does not give the root sealed in entry {log.sealed.seq}"
     if not log.purged:
         spent = voting_repo.spent_passes(session, round_id)
-        if spent != log.cast:
-            return (f"round {round_id}: {log.cast} ballot(s) were cast but {spent} pass(es) are marked spent: "
-                    "spent passes were made usable again, or passes were spent without a ballot")
+        if spent != log.cast - log.paper:
+            # Paper ballots (logged as such) spent no pass, so they are left out of the comparison.
+            return (f"round {round_id}: {log.cast - log.paper} ballot(s) were cast but {spent} pass(es) are marked "
+                    "spent: spent passes were made usable again, or passes were spent without a ballot")
     return None
 
 
