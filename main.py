@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     from scrutiny.routes import router as scrutiny_router
     from voting import certify, chair, desk, kiosk, kiosk_lock, results
     from voting.api import router as api_router
+    from voting.hourly import keep_signing
     from voting.live import ScreenHub
     from voting.live import router as live_router
 
@@ -82,7 +83,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         if isinstance(bus, PostgresBus):
             await bus.wait_until_listening()
         _prepare_routes(app)
+        hourly_task = asyncio.create_task(keep_signing(db, settings.hourly_checkpoint_poll_seconds))
         yield
+        hourly_task.cancel()
         if isinstance(bus, PostgresBus):
             await bus.close()
         db.dispose()

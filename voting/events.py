@@ -18,3 +18,4 @@ class VotingEvent(StrEnum):
     ballot_box_sealed = "ballot_box.sealed"
     voting_point_locked = "voting_point.locked"
     voting_point_unlocked = "voting_point.unlocked"
+    vote_checkpointed = "vote.checkpointed"
