@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     from residents.routes import router as residents_router
     from scrutiny.api import router as audit_api_router
     from scrutiny.bundle import router as bundle_router
+    from scrutiny.decisions import api as decisions_api
+    from scrutiny.decisions import router as decisions_router
     from scrutiny.routes import router as scrutiny_router
     from voting import certify, chair, desk, kiosk, kiosk_lock, results
     from voting.api import router as api_router
@@ -148,6 +150,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(audit_api_router)
     app.include_router(consult_api_router)
     app.include_router(partnerships_api)
+    app.include_router(decisions_api)
+    app.include_router(decisions_router, include_in_schema=False)
     return app
 
 
