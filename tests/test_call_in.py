@@ -312,3 +312,49 @@ class TestPagesAndApi:
         with db.session() as session:
             newest = session.exec(select(Decision).order_by(Decision.id.desc())).first()
         assert newest.text == "Open the vote on 14 March" and newest.round_id == voting_round.id
+
+
+class TestAnAttacker:
+    def test_a_scrutiny_member_of_another_partnership_cannot_call_it_in(self, db, client):
+        _, _, _, _, decision, _ = a_decided_round(db)
+        with db.session(write=True) as session:
+            elsewhere = a_partnership(session, name="Congleton Partnership", slug="congleton")
+            a_staff_member(session, elsewhere, Role.scrutiny, "outsider")
+        token = sign_in(client, "outsider")
+
+        refused = client.post(f"/manage/decisions/{decision.id}/call-in",
+                              data={"csrf_token": token, "reasons": REASONS})
+
+        assert refused.status_code == 403 and entries(db, "decision.called_in") == []
+        assert client.get(f"/manage/decisions/{decision.id}").status_code == 403
+
+    def test_reasons_are_shown_as_text_never_as_markup(self, db, client):
+        _, _, _, _, decision, _ = a_decided_round(db)
+        token = sign_in(client, "scrutiny")
+        script = '<script>alert("x")</script> and <img src=x onerror=alert(1)>'
+
+        client.post(f"/manage/decisions/{decision.id}/call-in", data={"csrf_token": token, "reasons": script})
+
+        public = client.get(f"/decisions/{decision.id}").text
+        assert "<script>alert" not in public and "<img src=x" not in public
+        assert "&lt;script&gt;" in public
+
+    def test_without_a_form_token_nothing_happens(self, db, client):
+        _, _, _, _, decision, _ = a_decided_round(db)
+        sign_in(client, "scrutiny")
+
+        refused = client.post(f"/manage/decisions/{decision.id}/call-in", data={"reasons": REASONS})
+
+        assert refused.status_code in (400, 403) and entries(db, "decision.called_in") == []
+
+    def test_a_meeting_of_another_partnership_is_refused_as_the_place_of_reconsideration(self, db):
+        _, chair, scrutiny, _, decision, _ = a_decided_round(db)
+        called_in(db, decision, scrutiny)
+        with db.session(write=True) as session:
+            elsewhere = a_partnership(session, name="Congleton Partnership", slug="congleton")
+            theirs = meetings.schedule_meeting(session, CLI_ACTOR, partnership_id=elsewhere.id,
+                                               held_on=TODAY, place="Congleton Library")
+
+        with db.session(write=True) as session, pytest.raises(Exception, match="Choose a meeting of this partnership"):
+            call_in.record_outcome(session, CLI_ACTOR, session.get(type(chair), chair.id), decision.id, "upheld",
+                                   meeting_id=theirs.id)
