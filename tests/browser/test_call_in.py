@@ -2,7 +2,7 @@
 partnership from its public page. Alan, the scrutiny member, calls it in with his reasons; the public
 page says it is paused. The chair records that the partnership amended it; the public page, in
 English and in Welsh, shows the outcome and the history. Every page passes axe, nothing scrolls
-sideways; screenshots are var/screenshots/{viewport}-call-in-*.png."""
+sideways; screenshots are var/screenshots/{viewport}-scrutiny-call-in-*.png."""
 
 import pytest
 from playwright.sync_api import expect
