@@ -358,3 +358,30 @@ class TestAnAttacker:
         with db.session(write=True) as session, pytest.raises(Exception, match="Choose a meeting of this partnership"):
             call_in.record_outcome(session, CLI_ACTOR, session.get(type(chair), chair.id), decision.id, "upheld",
                                    meeting_id=theirs.id)
+
+
+class TestAPausedDecisionHoldsBackGrants:
+    def test_a_called_in_decision_to_fund_the_projects_holds_back_their_grants(self, db):
+        from delivery import service as delivery_service
+        from governance.permissions import actor_for
+        from tests.test_certification import a_published_round, certify_and_confirm
+        from tests.test_delivery import funded, grant_form
+
+        day = a_published_round(db)
+        certify_and_confirm(db, day)
+        with db.session(write=True) as session:
+            meeting = meetings.schedule_meeting(session, CLI_ACTOR, partnership_id=day.partnership.id,
+                                                held_on=TODAY, place="Town Hall")
+            decision = meetings.record_decision(session, CLI_ACTOR, meeting.id, "Award the grants of the funded "
+                                                "projects", round_id=day.round_id)
+        called_in(db, decision, day.scrutiny)
+
+        with db.session(write=True) as session, pytest.raises(DecisionPaused, match="cannot be awarded yet"):
+            delivery_service.award_grant(session, actor_for(day.officer, "officer"), round_id=day.round_id,
+                                         proposal_id=funded(db, day)[0], form=grant_form())
+        with db.session(write=True) as session:
+            call_in.record_outcome(session, CLI_ACTOR, session.get(type(day.chair), day.chair.id), decision.id,
+                                   "upheld")
+        with db.session(write=True) as session:
+            delivery_service.award_grant(session, actor_for(day.officer, "officer"), round_id=day.round_id,
+                                         proposal_id=funded(db, day)[0], form=grant_form())
