@@ -60,9 +60,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     from residents.routes import router as residents_router
     from scrutiny.api import router as audit_api_router
     from scrutiny.bundle import router as bundle_router
+    from scrutiny.decisions import api as decisions_api
+    from scrutiny.decisions import router as decisions_router
     from scrutiny.routes import router as scrutiny_router
     from voting import certify, chair, desk, kiosk, kiosk_lock, results
     from voting.api import router as api_router
+    from voting.hourly import keep_signing
     from voting.live import ScreenHub
     from voting.live import router as live_router
     from voting.paper_pages import router as paper_pages_router
@@ -83,7 +86,9 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         if isinstance(bus, PostgresBus):
             await bus.wait_until_listening()
         _prepare_routes(app)
+        hourly_task = asyncio.create_task(keep_signing(db, settings.hourly_checkpoint_poll_seconds))
         yield
+        hourly_task.cancel()
         if isinstance(bus, PostgresBus):
             await bus.close()
         db.dispose()
@@ -142,6 +147,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(audit_api_router)
     app.include_router(consult_api_router)
     app.include_router(partnerships_api)
+    app.include_router(decisions_api)
     # /openapi.json describes the JSON API; the HTML pages are for people, not integrators.
     for router in (governance_router, proposals_router, kiosk.router, kiosk_lock.router, desk.router, chair.router,
                    results.router, certify.router, live_router, bundle_router, scrutiny_router, residents_router,
@@ -149,6 +155,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         app.include_router(router, include_in_schema=False)
     app.include_router(proposal_pages_router, include_in_schema=False)
     app.include_router(paper_pages_router, include_in_schema=False)
+    app.include_router(decisions_router, include_in_schema=False)
     return app
 
 

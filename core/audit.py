@@ -73,6 +73,17 @@ class AuditCheckpoint(SQLModel, table=True):
     note: str = ""      # the C2SP signed note; empty only on checkpoints taken before notes existed
 
 
+class AuditHourlyMark(SQLModel, table=True):
+    """One row per subject (an open round) and clock hour that had its hourly checkpoint. The primary
+    key is the guard that lets several workers run the hourly task: only one of them takes it."""
+
+    __tablename__ = "audit_hourly_mark"
+
+    subject: str = Field(primary_key=True)
+    hour: str = Field(primary_key=True)      # "2026-11-28T11:00Z"
+    seq: int                                 # the entry the checkpoint signed
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who did something, as the log shows it: a role and a reference that is not personal data."""
@@ -336,6 +347,39 @@ def checkpoint_if_stale(session: Session, reason: str, max_age: timedelta = HOUR
         checkpoint(session, reason)
         return
     _latest_checkpoint_seen[engine] = signed
+
+
+def hour_of(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:00Z")
+
+
+def last_signed_about(session: Session, subject: str) -> datetime | None:
+    """When the newest checkpoint whose reason names `subject` ("... round:3" or "... round:3 is open")
+    was signed."""
+    latest = session.exec(select(AuditCheckpoint).where(
+        sa.or_(AuditCheckpoint.reason.endswith(f" {subject}"), AuditCheckpoint.reason.contains(f" {subject} ")))
+        .order_by(AuditCheckpoint.seq.desc()).limit(1)).first()
+    return datetime.fromisoformat(latest.signed_at.replace("Z", "+00:00")) if latest is not None else None
+
+
+def checkpoint_hourly(session: Session, actor: Actor, action: str, subject: str, payload: dict[str, Any],
+                      now: datetime, max_age: timedelta = HOURLY) -> AuditCheckpoint | None:
+    """The hourly checkpoint of `subject`, if it is due: nothing about it was signed within `max_age`
+    and no checkpoint was taken for it in this clock hour. An entry saying so is appended first, so
+    the checkpoint signs a new head even when nothing else happened in the hour (checkpoints are one
+    per head). Several workers may call this at once: the log's lock serialises them, and the mark's
+    primary key turns away a second checkpoint for the same subject and hour."""
+    _locked_head(session)  # every writer takes the head first, so the checks below see the others' work
+    hour = hour_of(now)
+    if session.get(AuditHourlyMark, (subject, hour)) is not None:
+        return None
+    signed = last_signed_about(session, subject)
+    if signed is not None and signed > now - max_age:
+        return None
+    entry = append(session, actor, action, subject, {**payload, "hour": hour})
+    session.add(AuditHourlyMark(subject=subject, hour=hour, seq=entry.seq))
+    session.flush()
+    return checkpoint(session, f"hourly while {subject} is open")
 
 
 def checkpoint_message(seq: int, digest: str, reason: str) -> bytes:

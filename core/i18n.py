@@ -218,6 +218,7 @@ RESIDENT_TEMPLATES = frozenset({
     "proposals/show.html",
     "governance/partnership.html", "governance/meeting.html",
     "delivery/project.html", "delivery/_project_body.html",
+    "scrutiny/decision.html", "scrutiny/_decision_status.html",
 })
 # In English only for now, marked as such in Welsh. Privacy and accessibility statements are legal
 # texts kept in English until a reviewed translation exists.
@@ -229,6 +230,7 @@ ENGLISH_ONLY_TEMPLATES = frozenset({
     "scrutiny/macros.html", "scrutiny/queries.html",
     "voting/chair_confirm.html", "voting/chair_preview.html", "voting/desk.html", "voting/voting_points.html",
     "voting/certify.html",
+    "scrutiny/decision_manage.html",
     "consult/hide.html", "proposals/review.html", "proposals/review_list.html", "residents/outbox.html",
     "governance/admin.html", "governance/admin_confirm.html", "governance/admin_partnership.html",
     "governance/arc_confirm.html", "governance/invitation.html", "governance/meeting_manage.html",

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
 
     # Days after a round's results are published before its register is purged to counts.
     register_retention_days: int = 90
+    # Days after a partnership decision is recorded during which scrutiny can call it in.
+    call_in_days: int = 10
+    # How often each worker looks for open rounds due an hourly checkpoint (see voting/hourly.py).
+    hourly_checkpoint_poll_seconds: int = 60
 
 
 @lru_cache

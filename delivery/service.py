@@ -21,6 +21,7 @@ from delivery.permissions import OVERRIDES_SPEND
 from governance import repository as governance_repo
 from governance import service as governance_service
 from proposals.models import Proposal
+from scrutiny import call_in
 from voting import certification
 from voting import repository as voting_repo
 
@@ -71,6 +72,7 @@ def award_grant(session: Session, actor: Actor, *, round_id: int, proposal_id: i
         raise InvalidInput(f"There is no project {proposal_id}.", field="proposal_id")
     voting_round = governance_repo.get_round(session, proposal.round_id)
     certification.require_certified(session, voting_round.id, "A grant")
+    call_in.refuse_if_paused(session, voting_round.id, "The grant cannot be awarded yet")
     outcome = json.loads(voting_repo.result_of(session, voting_round.id).outcome)
     if proposal.id not in outcome["selected"]:
         raise Conflict(f"{proposal.title} was not funded in the vote, so it cannot have a grant.")

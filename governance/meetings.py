@@ -189,20 +189,26 @@ def approve_minutes(session: Session, actor: Actor, minutes_id: int, at_meeting_
     return minutes
 
 
-def record_decision(session: Session, actor: Actor, meeting_id: int, text: str) -> Decision:
+def record_decision(session: Session, actor: Actor, meeting_id: int, text: str, *,
+                    round_id: int | None = None) -> Decision:
+    """`round_id`: the round whose next steps this decision authorises, if any (see Decision.round_id)."""
     meeting = get_meeting(session, meeting_id)
+    if round_id is not None and repository.get_round(session, round_id).partnership_id != meeting.partnership_id:
+        raise InvalidInput("Choose one of this partnership's rounds.", field="round_id")
     text = " ".join(storable(text).split())
     if not text:
         raise InvalidInput("Write what was decided, for example \"Adopt the priorities for 2026\".", field="decision")
     if len(text) > 1000:
         raise InvalidInput("A decision can be at most 1,000 characters; the minutes hold the discussion.",
                            field="decision")
-    decision = Decision(meeting_id=meeting_id, text=text)
+    decision = Decision(meeting_id=meeting_id, text=text, round_id=round_id)
     session.add(decision)
     session.flush()
     # The decision's words are the partnership's public record, so they go into the log itself.
-    audit.append(session, actor, GovernanceEvent.decision_recorded, f"meeting:{meeting_id}", {
-        "partnership": f"partnership:{meeting.partnership_id}", "decision": decision.id, "text": text})
+    payload = {"partnership": f"partnership:{meeting.partnership_id}", "decision": decision.id, "text": text}
+    if round_id is not None:
+        payload["round"] = f"round:{round_id}"
+    audit.append(session, actor, GovernanceEvent.decision_recorded, f"meeting:{meeting_id}", payload)
     return decision
 
 

@@ -332,3 +332,6 @@ class Decision(SQLModel, table=True):
     meeting_id: int = Field(foreign_key="governance_meeting.id", index=True)
     text: str
     created_at: datetime = Field(default_factory=utcnow)
+    # The round whose next steps this decision authorises (moving it on, opening its vote, its grants),
+    # if any: while the decision is called in, those steps wait (scrutiny.call_in.refuse_if_paused).
+    round_id: int | None = Field(default=None, foreign_key="governance_round.id")

@@ -15,6 +15,7 @@ from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import meetings, repository
 from governance.meetings import APPROVES_MINUTES, KEEPS_MEETINGS
 from governance.permissions import CurrentStaff, MaybeStaff, require_partnership_role
+from scrutiny import call_in
 
 router = APIRouter()
 api = APIRouter(prefix="/api/v1", tags=["partnerships"])
@@ -39,10 +40,12 @@ def partnership_page(request: Request, partnership_id: int, session: SessionDep,
     partnership = repository.get_partnership(session, partnership_id)
     keeps = staff is not None and (staff.is_admin or bool(
         repository.roles_in(session, staff.id, partnership_id) & KEEPS_MEETINGS))
+    records = meetings.meetings_of(session, partnership_id, public=True)
     return render(request, "governance/partnership.html", {
         "partnership": partnership, "members": repository.members_of(session, partnership_id),
         "interests": _interests(session, partnership_id), "rounds": repository.list_rounds(session, partnership_id),
-        "meetings": meetings.meetings_of(session, partnership_id, public=True), "keeps_meetings": keeps,
+        "meetings": records, "keeps_meetings": keeps,
+        "decision_statuses": call_in.statuses_of(session, [d.id for r in records for d in r.decisions]),
     })
 
 
@@ -50,8 +53,9 @@ def partnership_page(request: Request, partnership_id: int, session: SessionDep,
 @access.public
 def meeting_page(request: Request, meeting_id: int, session: SessionDep):
     meeting = meetings.get_meeting(session, meeting_id)
+    record = meetings.record_of(session, meeting, public=True)
     return render(request, "governance/meeting.html", {
-        "record": meetings.record_of(session, meeting, public=True),
+        "record": record, "decision_statuses": call_in.statuses_of(session, [d.id for d in record.decisions]),
         "partnership": repository.get_partnership(session, meeting.partnership_id)})
 
 
@@ -172,6 +176,7 @@ def _meeting_page(request: Request, session, staff, meeting_id: int, *, form: di
         "partnership": repository.get_partnership(session, meeting.partnership_id),
         "members": repository.members_of(session, meeting.partnership_id),
         "later": meetings.later_meetings(session, meeting),
+        "rounds": repository.list_rounds(session, meeting.partnership_id),
         "chairs": staff.is_admin or bool(roles & APPROVES_MINUTES), "form": form or {}, "error": error,
         "errors": _errors(error), "about": about, "message": request.query_params.get("done"),
     }, status_code=error.status_code if error else 200)
@@ -267,7 +272,11 @@ def approve_minutes(request: Request, minutes_id: int, db: DatabaseDep, staff: C
 @router.post("/manage/meetings/{meeting_id}/decisions", dependencies=[CsrfChecked])
 @access.staff_of(APPROVES_MINUTES)
 def record_decision(request: Request, meeting_id: int, db: DatabaseDep, staff: CurrentStaff,
-                    decision: Annotated[str, Form(max_length=4000)] = ""):
+                    decision: Annotated[str, Form(max_length=4000)] = "",
+                    round_id: Annotated[str, Form(max_length=20)] = ""):
+    def do(session, actor):
+        about = parse_id(round_id, "Round") if round_id.strip() else None
+        meetings.record_decision(session, actor, meeting_id, decision, round_id=about)
+
     return _meeting_step(request, db, staff, lambda s: meetings.get_meeting(s, meeting_id).id, APPROVES_MINUTES,
-                         lambda s, actor: meetings.record_decision(s, actor, meeting_id, decision),
-                         {"decision": decision}, "decision", "Decision+recorded")
+                         do, {"decision": decision, "round_id": round_id}, "decision", "Decision+recorded")

@@ -32,6 +32,7 @@ from governance.models import (
     VoteStatus,
 )
 from proposals import repository as proposals_repo
+from scrutiny import call_in
 
 # More picks than any ballot has projects; the bound keeps the number inside its column.
 MAX_PICKS = 1000
@@ -277,6 +278,7 @@ def advance_phase(session: Session, actor: Actor, round_id: int, *, expected: Ph
     two chairs at once) cannot move the round twice."""
     voting_round = repository.get_round(session, round_id, for_update=True)
     _check_chair_can_move(voting_round)
+    call_in.refuse_if_paused(session, round_id, "The round cannot move on yet")
     target = arc.next_move(voting_round)
     if target is None:
         raise Conflict("The next step is voting: open voting to move the round on.")
@@ -289,6 +291,7 @@ def skip_phase(session: Session, actor: Actor, round_id: int, *, expected: Phase
     """The chair passes over the next step: it is recorded as skipped and the round goes to the one after."""
     voting_round = repository.get_round(session, round_id, for_update=True)
     _check_chair_can_move(voting_round)
+    call_in.refuse_if_paused(session, round_id, "The round cannot move on yet")
     move = arc.skip_move(voting_round)
     if move is None:
         raise Conflict("No step can be skipped from here: the next step is voting (opening voting from an "

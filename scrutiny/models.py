@@ -3,6 +3,8 @@
 The audit log itself lives in core/audit.py; scrutiny only reads it.
 """
 
+from enum import StrEnum
+
 from sqlmodel import Field, SQLModel
 
 
@@ -41,3 +43,36 @@ class RegisterPurge(SQLModel, table=True):
     desk_passes: int
     batch_passes: int
     ballots: int
+
+
+class CallInOutcome(StrEnum):
+    upheld = "upheld"
+    amended = "amended"
+    withdrawn = "withdrawn"
+
+
+class CallIn(SQLModel, table=True):
+    """A partnership decision called in by a scrutiny member: paused until the partnership
+    reconsiders it and the chair records the outcome. A decision is called in at most once.
+
+    Unlike a query's text, the reasons and the amended wording go into the log in full: they are the
+    partnership's public business, as the decision's own words are."""
+
+    __tablename__ = "scrutiny_call_in"
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="governance_decision.id", unique=True)
+    partnership_id: int = Field(foreign_key="governance_partnership.id", index=True)
+    reasons: str
+    called_by: int = Field(foreign_key="governance_staff.id")
+    called_at: str
+    outcome: str | None = None          # a CallInOutcome once reconsidered
+    amended_text: str | None = None     # the decision as amended
+    outcome_note: str = ""
+    reconsidered_at_meeting_id: int | None = Field(default=None, foreign_key="governance_meeting.id")
+    decided_by: int | None = Field(default=None, foreign_key="governance_staff.id")
+    decided_at: str | None = None
+
+    @property
+    def is_paused(self) -> bool:
+        return self.outcome is None

@@ -178,3 +178,15 @@ def query(session: Session, query_id: int, *, for_update: bool = False) -> Query
 
 def purge_of(session: Session, round_id: int) -> RegisterPurge | None:
     return session.get(RegisterPurge, round_id)
+
+
+# --- a decision's history ------------------------------------------------------------------------
+
+def decision_history(session: Session, decision_id: int, limit: int = 20) -> list[AuditEvent]:
+    """Newest first: what happened to a decision since it was recorded (its call-in and
+    reconsideration, subject "decision:N"), and the entry that recorded it (about its meeting)."""
+    # Payloads are canonical JSON with sorted keys: "decision" is followed by "partnership".
+    recorded = (AuditEvent.action == "decision.recorded") & AuditEvent.payload.contains(
+        f'"decision":{decision_id},', autoescape=True)
+    statement = select(AuditEvent).where(or_(AuditEvent.subject == f"decision:{decision_id}", recorded))
+    return list(session.exec(statement.order_by(AuditEvent.seq.desc()).limit(limit)))

@@ -61,6 +61,9 @@ ACTION_LABELS = {
     "output.reported": N_("Project output reported"),
     "outcome.estimated": N_("Estimated outcome added"),
     "decision.recorded": N_("Partnership decision recorded"),
+    "decision.called_in": N_("Decision called in by scrutiny"),
+    "decision.reconsidered": N_("Called-in decision reconsidered"),
+    "vote.checkpointed": N_("Voting still open: hourly signed checkpoint"),
     "meeting.scheduled": N_("Partnership meeting added"),
     "meeting.changed": N_("Meeting attendance recorded"),
     "minutes.drafted": N_("Meeting minutes drafted"),
@@ -163,7 +166,7 @@ def subject_link(subject: str) -> str | None:
     if not number.isdigit():
         return None
     return {"round": f"/rounds/{number}", "proposal": f"/audit?subject=proposal:{number}",
-            "query": f"/audit/queries#query-{number}"}.get(kind)
+            "query": f"/audit/queries#query-{number}", "decision": f"/decisions/{number}"}.get(kind)
 
 
 def _fact(value: Any) -> str:

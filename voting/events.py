@@ -23,3 +23,4 @@ class VotingEvent(StrEnum):
     paper_sheet_mismatched = "paper.sheet_mismatched"
     paper_sheet_counted = "paper.sheet_counted"
     paper_sheet_spoilt = "paper.sheet_spoilt"
+    vote_checkpointed = "vote.checkpointed"

@@ -20,6 +20,7 @@ from governance import service as governance_service
 from governance.models import Phase, Round, VoteStatus, as_utc, utcnow
 from proposals import repository as proposals_repo
 from proposals import service as proposals_service
+from scrutiny import call_in
 from voting import ballots, box, counting, paper
 from voting import repository as voting_repo
 from voting.ballots import BallotChoices
@@ -109,6 +110,7 @@ def open_vote(session: Session, actor: Actor, round_id: int) -> Round:
     voting_round = governance_repo.get_round(session, round_id, for_update=True)
     if voting_round.vote_status != VoteStatus.draft:
         raise Conflict(f"Voting cannot open: it is already {voting_round.vote_status}.")
+    call_in.refuse_if_paused(session, round_id, "Voting cannot open yet")
     proposals_service.place_eligible_on_ballot(session, actor, round_id)
     projects = proposals_repo.on_ballot(session, round_id)
     if not projects:
