@@ -47,6 +47,7 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from consult.routes import api_router as consult_api_router
     from consult.routes import router as consult_router
+    from delivery.recipient import router as recipient_router
     from delivery.routes import router as delivery_router
     from governance.admin import router as admin_router
     from governance.arc_steps import router as arc_router
@@ -140,6 +141,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
                    arc_router, consult_router, admin_router, partnerships_router, oidc_router, delivery_router):
         app.include_router(router, include_in_schema=False)
     app.include_router(proposal_pages_router, include_in_schema=False)
+    app.include_router(recipient_router, include_in_schema=False)
     app.include_router(api_router)
     app.include_router(proposals_api_router)
     app.include_router(audit_api_router)
