@@ -221,6 +221,12 @@ def cmd_demo(args) -> int:
         print("\nStaff sign-in (username / password):")
         for username, password, role in accounts:
             print(f"  {username:<10} {password:<22} {role}")
+        from delivery.demo import recipient_link_for_demo
+
+        with db.session(write=True) as session:
+            grant_title, token = recipient_link_for_demo(session)
+        print(f"\nRecipient organisation's link for the grant to {grant_title} (reports spend without an account):")
+        print(f"  {address}/recipient/{token}")
     return 0
 
 
