@@ -47,6 +47,7 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from consult.routes import api_router as consult_api_router
     from consult.routes import router as consult_router
+    from delivery.recipient import router as recipient_router
     from delivery.routes import router as delivery_router
     from governance.admin import router as admin_router
     from governance.arc_steps import router as arc_router
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     app.include_router(proposal_pages_router, include_in_schema=False)
     app.include_router(paper_pages_router, include_in_schema=False)
     app.include_router(decisions_router, include_in_schema=False)
+    app.include_router(recipient_router, include_in_schema=False)
     return app
 
 
@@ -230,6 +232,12 @@ def cmd_demo(args) -> int:
         print("\nStaff sign-in (username / password):")
         for username, password, role in accounts:
             print(f"  {username:<10} {password:<22} {role}")
+        from delivery.demo import recipient_link_for_demo
+
+        with db.session(write=True) as session:
+            grant_title, token = recipient_link_for_demo(session)
+        print(f"\nRecipient organisation's link for the grant to {grant_title} (reports spend without an account):")
+        print(f"  {address}/recipient/{token}")
     return 0
 
 

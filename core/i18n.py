@@ -219,6 +219,7 @@ RESIDENT_TEMPLATES = frozenset({
     "governance/partnership.html", "governance/meeting.html",
     "delivery/project.html", "delivery/_project_body.html",
     "scrutiny/decision.html", "scrutiny/_decision_status.html",
+    "delivery/recipient.html",
 })
 # In English only for now, marked as such in Welsh. Privacy and accessibility statements are legal
 # texts kept in English until a reviewed translation exists.

@@ -7,6 +7,7 @@ the column it is stored in.
 """
 
 from core.errors import InvalidInput
+from core.i18n import gettext
 
 # The largest value a 64-bit signed column holds; budgets and costs stay far below it.
 MAX_BIG = 2**63 - 1
@@ -28,13 +29,19 @@ def parse_whole(text: str, label: str, *, low: int = 0, high: int = MAX_BIG, exa
     cleaned = text.strip()
     if not is_ascii_whole(cleaned, max_digits=len(str(high))):
         if is_ascii_whole(cleaned, max_digits=len(cleaned) or 1):  # digits, just far too many of them
-            raise InvalidInput(f"{label} must be between {low:,} and {high:,}.", field=field)
-        raise InvalidInput(f"{label} must be a whole number written with the digits 0 to 9 "
-                           f"(for example {example}).", field=field)
+            raise InvalidInput(_between(label, low, high), field=field)
+        # In the request's language: these messages reach residents' pages (a recipient's spend form).
+        raise InvalidInput(gettext("%(label)s must be a whole number written with the digits 0 to 9 "
+                                   "(for example %(example)s).", label=gettext(label), example=example), field=field)
     value = int(cleaned)
     if not low <= value <= high:
-        raise InvalidInput(f"{label} must be between {low:,} and {high:,}.", field=field)
+        raise InvalidInput(_between(label, low, high), field=field)
     return value
+
+
+def _between(label: str, low: int, high: int) -> str:
+    return gettext("%(label)s must be between %(low)s and %(high)s.", label=gettext(label), low=f"{low:,}",
+                   high=f"{high:,}")
 
 
 def parse_money(text: str, label: str, *, example: str = "1500", field: str | None = None) -> int:

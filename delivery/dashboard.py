@@ -8,11 +8,17 @@ from datetime import date
 
 from sqlmodel import Session
 
+from consult.engagement import engagement_counts
 from delivery import repository, service
 from governance import repository as governance_repo
 from governance.models import as_utc
-from voting import certification
+from proposals import repository as proposals_repo
+from voting import certification, reconciliation
 from voting import repository as voting_repo
+
+# Ballots by how they reached the box; "paper" is counted once paper ballots are entered.
+CHANNELS = (("kiosk", "Ballots at a kiosk"), ("phone", "Ballots on own phone"), ("online", "Ballots online"),
+            ("paper", "Ballots on paper"))
 
 
 @dataclass
@@ -37,7 +43,10 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
     late = Table("late", "Late milestones", ["Partnership", "Project", "Milestone", "Planned", "Days late"])
     silent = Table("not-reporting", "Grants needing attention",
                    ["Partnership", "Project", "Grant", "Spent", "Last report", "Flag"], (2, 3))
-    engagement = Table("engagement", "Engagement", ["Partnership", "Round", "Ballots", "Certified"])
+    engagement = Table("engagement", "Engagement", [
+        "Partnership", "Round", "Year", "Proposals", "People who commented", "People who answered the priority poll",
+        "People who proposed", "Residents at meetings", *(label for _, label in CHANNELS), "Ballots (turnout)",
+        "Passes issued", "Ballots per pass issued", "Certified"])
     benefit = Table("cost-benefit", "Estimated cost-benefit (estimates)",
                     ["Partnership", "Project", "Grant", "Estimated savings a year", "Ratio"], (2, 3))
     years: set[int] = set()
@@ -63,8 +72,6 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
                            spent])
         chart.append({"label": voting_round.title_under(partnership), "budget": voting_round.budget,
                       "allocated": outcome["total_cost"], "committed": committed, "spent": spent})
-        engagement.rows.append([partnership, voting_round.title, outcome["ballots"],
-                                "yes" if certification.is_certified(session, voting_round.id) else "no"])
         for s in summaries:
             for m in s.late_milestones:
                 late.rows.append([partnership, s.grant.title, m.title, m.planned_on.isoformat(),
@@ -80,6 +87,7 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
                 totals[1] += s.savings_per_year
     for pid, (cost, savings) in per_partnership.items():
         benefit.rows.append([names.get(pid, ""), "All projects with an estimate", cost, savings, _ratio(savings, cost)])
+    people_chart = _engagement(session, engagement, names, partnership_id=partnership_id, year=year, years=years)
     most = max((max(c["budget"], c["allocated"], c["committed"], c["spent"]) for c in chart), default=0) or 1
     for c in chart:
         for key in ("allocated", "committed", "spent"):
@@ -87,6 +95,42 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
     totals = {"allocated": sum(r[3] for r in money.rows), "committed": sum(r[4] for r in money.rows),
               "spent": sum(r[5] for r in money.rows)}
     return {"tables": [money, late, silent, engagement, benefit], "chart": chart, "totals": totals,
+            "people_chart": people_chart,
             "projects": [g for r in money_rounds for g in repository.grants_of_round(session, r)],
             "partnerships": partnerships, "years": sorted(years, reverse=True),
             "cost_benefit": {names.get(pid, ""): (cost, savings) for pid, (cost, savings) in per_partnership.items()}}
+
+
+def _engagement(session: Session, table: Table, names: dict[int, str], *, partnership_id: int | None,
+                year: int | None, years: set[int]) -> list[dict]:
+    """How many took part in each round, from consultation to the vote: counts only, no one named.
+    Every round is here, voted on or not; its year is the one its results were published in, or,
+    before that, the one it was created in."""
+    chart = []
+    for voting_round in governance_repo.list_rounds(session):
+        result = voting_repo.result_of(session, voting_round.id)
+        round_year = as_utc(result.published_at if result else voting_round.created_at).year
+        years.add(round_year)
+        if (partnership_id and voting_round.partnership_id != partnership_id) or (year and round_year != year):
+            continue
+        counts = engagement_counts(session, voting_round.id)
+        proposals = len(proposals_repo.public_for_round(session, voting_round.id))
+        by_channel = voting_repo.channel_counts(session, voting_round.id)
+        ballots = counts["voted"]
+        # Passes issued as the chair signed them off on the event's public reconciliation sheet.
+        signed = reconciliation.signed_sheet(session, voting_round.id)
+        issued = reconciliation.figures_of(signed).get("passes_issued_total") if signed else None
+        partnership = names.get(voting_round.partnership_id, "")
+        table.rows.append([partnership, voting_round.title, round_year, proposals, counts["commented"],
+                           counts["ranked"], counts["proposed"], counts["attended"],
+                           *(by_channel.get(channel, 0) for channel, _ in CHANNELS), ballots,
+                           "" if issued is None else issued,
+                           f"{100 * ballots / issued:.0f}%" if issued else "not signed off yet",
+                           "yes" if certification.is_certified(session, voting_round.id) else "no"])
+        chart.append({"label": voting_round.title_under(partnership), "commented": counts["commented"],
+                      "ranked": counts["ranked"], "proposals": proposals, "ballots": ballots})
+    most = max((max(c["commented"], c["ranked"], c["proposals"], c["ballots"]) for c in chart), default=0) or 1
+    for c in chart:
+        for key in ("commented", "ranked", "proposals", "ballots"):
+            c[f"{key}_width"] = round(480 * c[key] / most)
+    return chart

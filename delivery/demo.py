@@ -95,3 +95,16 @@ def seed_delivery_demo(session: Session, round_id: int) -> None:
             service.add_outcome(session, officer, grant.id,
                                 savings_per_year=str(round(project.cost * A3_SAVINGS / A3_COST)),
                                 source=A3_SOURCE, method=A3_METHOD)
+
+
+def recipient_link_for_demo(session: Session) -> tuple[str, str]:
+    """A working link for one demo grant (one with milestones still to reach), as an officer would send
+    it; returns the project's title and the token (kept nowhere but in what is printed)."""
+    from core.audit import CLI_ACTOR
+    from delivery import links
+    from delivery import repository as delivery_repo
+
+    grants = delivery_repo.all_grants(session)
+    grant = next((g for g in grants if g.title == "Action Station"), grants[-1])
+    _, token = links.issue_link(session, CLI_ACTOR, grant.id)
+    return grant.title, token

@@ -10,3 +10,8 @@ class DeliveryEvent(StrEnum):
     milestone_done = "milestone.done"
     output_reported = "output.reported"
     outcome_estimated = "outcome.estimated"
+    recipient_link_issued = "recipient_link.issued"
+    recipient_link_revoked = "recipient_link.revoked"
+    photo_added = "project_photo.added"
+    photo_shown = "project_photo.shown"
+    photo_removed = "project_photo.removed"

@@ -101,3 +101,49 @@ class OutcomeEstimate(SQLModel, table=True):
     savings_per_year: int
     source: str
     method: str
+
+
+class RecipientLink(SQLModel, table=True):
+    """A link an officer sends to a grant's recipient organisation, who has no account: whoever holds
+    it may report spend and progress on that one grant until it expires or is revoked. Only a keyed
+    hash of its token is kept, so a copy of the database cannot be used to report."""
+
+    __tablename__ = "delivery_recipient_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    grant_id: int = Field(foreign_key="delivery_grant.id", index=True)
+    token_hash: str = Field(unique=True, index=True)
+    created_by: str                   # actor reference of the officer who made it
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+
+
+class PhotoStatus(StrEnum):
+    waiting = "waiting"   # sent by the recipient, not yet checked by an officer
+    shown = "shown"       # on the public project page
+    removed = "removed"   # taken down by an officer; the file itself is deleted
+
+
+class ProjectPhoto(SQLModel, table=True):
+    """A photo of a funded project, with the words a screen reader says for it. Its file is in its own
+    table (as evidence is), so listing photos never reads the images."""
+
+    __tablename__ = "delivery_photo"
+
+    id: int | None = Field(default=None, primary_key=True)
+    grant_id: int = Field(foreign_key="delivery_grant.id", index=True)
+    alt_text: str
+    media_type: str
+    status: str = PhotoStatus.waiting
+    added_by: str                     # actor reference: "staff:3", or "link:5" for the recipient
+    created_at: datetime = Field(default_factory=utcnow)
+    reviewed_by: str | None = None
+
+
+class ProjectPhotoFile(SQLModel, table=True):
+    __tablename__ = "delivery_photo_file"
+
+    photo_id: int = Field(primary_key=True, foreign_key="delivery_photo.id")
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

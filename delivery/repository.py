@@ -4,7 +4,18 @@ from sqlmodel import Session, select
 
 from core.errors import NotFound
 from core.numbers import MAX_ID
-from delivery.models import Grant, Milestone, OutcomeEstimate, OutputRecord, SpendEntry, SpendEvidence
+from delivery.models import (
+    Grant,
+    Milestone,
+    OutcomeEstimate,
+    OutputRecord,
+    PhotoStatus,
+    ProjectPhoto,
+    ProjectPhotoFile,
+    RecipientLink,
+    SpendEntry,
+    SpendEvidence,
+)
 
 
 def get_grant(session: Session, grant_id: int, *, for_update: bool = False) -> Grant:
@@ -57,3 +68,40 @@ def outputs_of(session: Session, grant_id: int) -> list[OutputRecord]:
 def outcomes_of(session: Session, grant_id: int) -> list[OutcomeEstimate]:
     return list(session.exec(select(OutcomeEstimate).where(OutcomeEstimate.grant_id == grant_id)
                              .order_by(OutcomeEstimate.id)))
+
+
+def milestone_of(session: Session, grant_id: int, milestone_id: int) -> Milestone | None:
+    milestone = session.get(Milestone, milestone_id) if 1 <= milestone_id <= MAX_ID else None
+    return milestone if milestone is not None and milestone.grant_id == grant_id else None
+
+
+def link_by_token_hash(session: Session, token_hash: str) -> RecipientLink | None:
+    return session.exec(select(RecipientLink).where(RecipientLink.token_hash == token_hash)).first()
+
+
+def link_of(session: Session, grant_id: int, link_id: int) -> RecipientLink | None:
+    link = session.get(RecipientLink, link_id) if 1 <= link_id <= MAX_ID else None
+    return link if link is not None and link.grant_id == grant_id else None
+
+
+def links_of(session: Session, grant_id: int) -> list[RecipientLink]:
+    return list(session.exec(select(RecipientLink).where(RecipientLink.grant_id == grant_id)
+                             .order_by(RecipientLink.id)))
+
+
+def photo_of(session: Session, grant_id: int, photo_id: int) -> ProjectPhoto | None:
+    photo = session.get(ProjectPhoto, photo_id) if 1 <= photo_id <= MAX_ID else None
+    return photo if photo is not None and photo.grant_id == grant_id else None
+
+
+def photo_file(session: Session, photo_id: int) -> ProjectPhotoFile | None:
+    return session.get(ProjectPhotoFile, photo_id)
+
+
+def photos_of(session: Session, grant_id: int, *, shown_only: bool = False) -> list[ProjectPhoto]:
+    statement = select(ProjectPhoto).where(ProjectPhoto.grant_id == grant_id)
+    if shown_only:
+        statement = statement.where(ProjectPhoto.status == PhotoStatus.shown)
+    else:
+        statement = statement.where(ProjectPhoto.status != PhotoStatus.removed)
+    return list(session.exec(statement.order_by(ProjectPhoto.id)))

@@ -14,10 +14,11 @@ from core.errors import NotFound, PlatformError
 from core.numbers import MAX_ID
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
-from delivery import dashboard, giving360, repository, service
+from delivery import dashboard, giving360, links, photos, repository, service
 from delivery.permissions import KEEPS_BOOKS
 from delivery.service import GrantForm
 from governance import repository as governance_repo
+from governance.models import StaffAccount, utcnow
 from governance.permissions import CurrentStaff, require_round_role
 from proposals import repository as proposals_repo
 from voting import certification
@@ -39,7 +40,7 @@ def _project_context(session, grant_id: int) -> dict:
             "summary": service.summarise(session, grant, today()),
             "spend": repository.spend_of(session, grant.id), "milestones": repository.milestones_of(session, grant.id),
             "outputs": repository.outputs_of(session, grant.id), "outcomes": repository.outcomes_of(session, grant.id),
-            "today": today()}
+            "public_photos": repository.photos_of(session, grant.id, shown_only=True), "today": today()}
 
 
 @access.public
@@ -47,6 +48,25 @@ def _project_context(session, grant_id: int) -> dict:
 def project_page(request: Request, grant_id: int, session: SessionDep):
     """Anyone: what was promised, the money spent so far, milestones, outputs and estimated outcomes."""
     return render(request, "delivery/project.html", _project_context(session, grant_id))
+
+
+@access.public
+@router.get("/projects/{grant_id}/photos/{photo_id}")
+def project_photo(grant_id: int, photo_id: int, session: SessionDep):
+    """Anyone, for a photo an officer has let onto the public page."""
+    return _photo_response(session, grant_id, photo_id, shown_only=True)
+
+
+def _photo_response(session, grant_id: int, photo_id: int, *, shown_only: bool) -> Response:
+    grant = repository.get_grant(session, grant_id)
+    photo = repository.photo_of(session, grant.id, photo_id)
+    file = repository.photo_file(session, photo_id) if photo is not None else None
+    if file is None or (shown_only and photo.status != "shown"):
+        raise NotFound("This project has no such photo.")
+    # Served from the database with the type its bytes showed, never from static/; nosniff is on every answer.
+    return Response(file.content, media_type=photo.media_type,
+                    headers={"Cache-Control": "no-store" if not shown_only else "public, max-age=300",
+                             "Content-Disposition": "inline"})
 
 
 @access.public
@@ -140,10 +160,30 @@ def _grant_page(request: Request, session, staff, grant_id: int, error: Platform
     grant = repository.get_grant(session, grant_id)
     _, actor = require_round_role(session, staff, grant.round_id, KEEPS_BOOKS)
     context = _project_context(session, grant_id)
+    # A new link's token is shown once, on the page the officer is sent to after making it (kept in the
+    # signed session cookie of the officer's own browser for that one redirect, then dropped).
+    new_link = request.session.pop("recipient_link", None)
+    now = utcnow()
     context.update({"actor": actor, "form": form or {}, "which": which, "error": error,
+                    "who": _who_entered(session, context["spend"]), "photos": repository.photos_of(session, grant.id),
+                    "links": [(link, links.state(link, now)) for link in repository.links_of(session, grant.id)],
+                    "new_link": links.link_address(request.app.state.settings.public_url, new_link["token"])
+                    if new_link and new_link.get("grant") == grant.id else None,
                     "errors": {error.field: error.message} if error and error.field else {}})
     return render(request, "delivery/grant.html", context, status_code=error.status_code if error else 200,
                   headers={"Cache-Control": "no-store"})
+
+
+def _who_entered(session, entries) -> dict[str, str]:
+    """Who entered each ledger line, for the officer: a staff member by name, the recipient by its link."""
+    words = {}
+    for ref in {e.entered_by for e in entries}:
+        kind, _, number = ref.partition(":")
+        if kind == "link":
+            words[ref] = f"Recipient organisation (link {number})"
+        elif kind == "staff" and number.isdigit() and (staff := session.get(StaffAccount, int(number))) is not None:
+            words[ref] = staff.display_name
+    return words
 
 
 @access.staff_of(KEEPS_BOOKS)
@@ -236,3 +276,56 @@ def evidence(grant_id: int, spend_id: int, session: SessionDep, staff: CurrentSt
     extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}[file.media_type]
     return Response(file.content, media_type=file.media_type, headers={
         "Content-Disposition": f'attachment; filename="grant-{grant_id}-spend-{spend_id}.{extension}"'})
+
+
+# --- links for the recipient, and photos --------------------------------------------------------------
+
+@access.staff_of(KEEPS_BOOKS)
+@router.post("/manage/grants/{grant_id}/links", dependencies=[CsrfChecked])
+def issue_link(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentStaff,
+               days: Annotated[str, Form(max_length=40)] = str(links.DEFAULT_DAYS)):
+    def do(session, actor):
+        _, token = links.issue_link(session, actor, grant_id, days=days)
+        request.session["recipient_link"] = {"grant": grant_id, "token": token}
+    return _books_step(request, db, staff, grant_id, "link", {"days": days}, do)
+
+
+@access.staff_of(KEEPS_BOOKS)
+@router.post("/manage/grants/{grant_id}/links/{link_id}/revoke", dependencies=[CsrfChecked])
+def revoke_link(request: Request, grant_id: int, link_id: int, db: DatabaseDep, staff: CurrentStaff):
+    return _books_step(request, db, staff, grant_id, "revoke", {},
+                       lambda session, actor: links.revoke_link(session, actor, grant_id, link_id))
+
+
+@access.staff_of(KEEPS_BOOKS)
+@router.post("/manage/grants/{grant_id}/photos", dependencies=[CsrfChecked])
+async def add_photo(request: Request, grant_id: int, db: DatabaseDep, staff: CurrentStaff,
+                    alt_text: Annotated[str, Form(max_length=2000)] = "",
+                    photo: Annotated[UploadFile | None, File()] = None):
+    content = await photo.read() if photo is not None and photo.filename else None
+    return await run_in_threadpool(_books_step, request, db, staff, grant_id, "photo", {"alt_text": alt_text},
+                                   lambda session, actor: photos.add_photo(session, actor, grant_id, content=content,
+                                                                           alt_text=alt_text))
+
+
+@access.staff_of(KEEPS_BOOKS)
+@router.post("/manage/grants/{grant_id}/photos/{photo_id}/show", dependencies=[CsrfChecked])
+def show_photo(request: Request, grant_id: int, photo_id: int, db: DatabaseDep, staff: CurrentStaff):
+    return _books_step(request, db, staff, grant_id, "photo-shown", {},
+                       lambda session, actor: photos.show_photo(session, actor, grant_id, photo_id))
+
+
+@access.staff_of(KEEPS_BOOKS)
+@router.post("/manage/grants/{grant_id}/photos/{photo_id}/remove", dependencies=[CsrfChecked])
+def remove_photo(request: Request, grant_id: int, photo_id: int, db: DatabaseDep, staff: CurrentStaff):
+    return _books_step(request, db, staff, grant_id, "photo-removed", {},
+                       lambda session, actor: photos.remove_photo(session, actor, grant_id, photo_id))
+
+
+@access.staff_of(KEEPS_BOOKS)
+@router.get("/manage/grants/{grant_id}/photos/{photo_id}")
+def photo_for_review(grant_id: int, photo_id: int, session: SessionDep, staff: CurrentStaff):
+    """The partnership's officers and chair see a photo the recipient sent before it is public."""
+    grant = repository.get_grant(session, grant_id)
+    require_round_role(session, staff, grant.round_id, KEEPS_BOOKS)
+    return _photo_response(session, grant_id, photo_id, shown_only=False)

@@ -11,7 +11,8 @@ from sqlmodel import Session
 
 from core import audit, i18n
 from core.audit import Actor
-from core.errors import Conflict, InvalidInput, NotAllowed
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.i18n import N_
 from core.numbers import MAX_ID, MAX_MONEY, parse_money, parse_whole
 from core.text import storable
 from delivery import repository
@@ -37,16 +38,19 @@ def parse_day(text: str, label: str, *, field: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(f"{label} must be a date written as year-month-day, for example 2026-03-31.",
-                           field=field) from None
+        raise InvalidInput(i18n.gettext("%(label)s must be a date written as year-month-day, for example "
+                                        "2026-03-31.", label=i18n.gettext(label)), field=field) from None
 
 
+# Messages are in the request's language: a recipient organisation reports through a resident-facing page.
 def _text(text: str, label: str, *, field: str, required: bool = True, limit: int = 2000) -> str:
     cleaned = storable(text)
+    label = i18n.gettext(label)
     if required and not cleaned:
-        raise InvalidInput(f"Enter {label}.", field=field)
+        raise InvalidInput(i18n.gettext("Enter %(what)s.", what=label), field=field)
     if len(cleaned) > limit:
-        raise InvalidInput(f"{label.capitalize()} must be at most {limit:,} characters.", field=field)
+        raise InvalidInput(i18n.gettext("%(what)s must be at most %(limit)s characters.",
+                                        what=label[:1].upper() + label[1:], limit=f"{limit:,}"), field=field)
     return cleaned
 
 
@@ -112,12 +116,12 @@ def award_grant(session: Session, actor: Actor, *, round_id: int, proposal_id: i
 
 def evidence_type(content: bytes) -> str:
     if len(content) > MAX_EVIDENCE_BYTES:
-        raise InvalidInput(f"The evidence file is too big: at most {MAX_EVIDENCE_BYTES // (1024 * 1024)} MB.",
-                           field="evidence")
+        raise InvalidInput(i18n.gettext("The evidence file is too big: at most %(most)s MB.",
+                                        most=MAX_EVIDENCE_BYTES // (1024 * 1024)), field="evidence")
     for magic, media_type in MAGIC:
         if content.startswith(magic):
             return media_type
-    raise InvalidInput("The evidence must be a PDF or an image (PNG or JPEG).", field="evidence")
+    raise InvalidInput(i18n.gettext("The evidence must be a PDF or an image (PNG or JPEG)."), field="evidence")
 
 
 def spent(session: Session, grant_id: int) -> int:
@@ -128,24 +132,25 @@ def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str
                  today: date, evidence: bytes | None = None, override: bool = False) -> SpendEntry:
     grant = repository.get_grant(session, grant_id, for_update=True)
     if amount.strip().startswith("-"):
-        raise InvalidInput("A spend entry cannot be negative; record a refund as a note to the officer.",
-                           field="amount")
-    value = parse_money(amount, "The amount", field="amount")
+        raise InvalidInput(i18n.gettext("A spend entry cannot be negative; record a refund as a note to the "
+                                        "officer."), field="amount")
+    value = parse_money(amount, N_("The amount"), field="amount")
     if value == 0:
-        raise InvalidInput("The amount must be more than £0.", field="amount")
-    day = parse_day(spent_on, "The date", field="spent_on")
+        raise InvalidInput(i18n.gettext("The amount must be more than £0."), field="amount")
+    day = parse_day(spent_on, N_("The date"), field="spent_on")
     if day > today:
-        raise InvalidInput("The date cannot be in the future.", field="spent_on")
-    what = _text(description, "what the money was spent on", field="description", limit=500)
+        raise InvalidInput(i18n.gettext("The date cannot be in the future."), field="spent_on")
+    what = _text(description, N_("what the money was spent on"), field="description", limit=500)
     if repository.duplicate_spend(session, grant.id, day, value, what) is not None:
-        raise Conflict(f"This entry is already in the ledger: £{value:,} on {day.isoformat()} for {what}.",
-                       field="description")
+        raise Conflict(i18n.gettext("This entry is already in the ledger: £%(amount)s on %(day)s for %(what)s.",
+                                    amount=f"{value:,}", day=day.isoformat(), what=what), field="description")
     media_type = evidence_type(evidence) if evidence else None
     before = spent(session, grant.id)
     over = before + value > grant.amount
     if over and not override:
-        raise Conflict(f"This would bring the spend to £{before + value:,}, over the grant of £{grant.amount:,}. "
-                       "An officer can allow it.", field="amount")
+        raise Conflict(i18n.gettext("This would bring the spend to £%(total)s, over the grant of £%(grant)s. "
+                                    "An officer can allow it.", total=f"{before + value:,}",
+                                    grant=f"{grant.amount:,}"), field="amount")
     if over and actor.role not in OVERRIDES_SPEND and actor.role != "admin":
         raise NotAllowed("Only an officer can allow spend beyond the grant.")
     entry = SpendEntry(grant_id=grant.id, spent_on=day, amount=value, description=what, entered_by=actor.ref,
@@ -207,16 +212,35 @@ def add_milestone(session: Session, actor: Actor, grant_id: int, *, title: str, 
     return milestone
 
 
+def complete_milestone(session: Session, actor: Actor, grant_id: int, milestone_id: int, *, actual_on: str,
+                       today: date) -> Milestone:
+    """A planned milestone happened: its date is recorded and it is no longer counted as late."""
+    grant = repository.get_grant(session, grant_id)
+    milestone = repository.milestone_of(session, grant.id, milestone_id)
+    if milestone is None:
+        raise NotFound(i18n.gettext("This project has no such milestone."))
+    if milestone.status != MilestoneStatus.planned:
+        raise Conflict(i18n.gettext("This milestone is already recorded as done."), field="actual_on")
+    day = parse_day(actual_on, N_("The date it happened"), field="actual_on")
+    if day > today:
+        raise InvalidInput(i18n.gettext("The date cannot be in the future."), field="actual_on")
+    milestone.actual_on, milestone.status = day, MilestoneStatus.done
+    session.add(milestone)
+    audit.append(session, actor, DeliveryEvent.milestone_done, f"grant:{grant.id}", {
+        "milestone": milestone.id, "planned_on": milestone.planned_on.isoformat(), "actual_on": day.isoformat()})
+    return milestone
+
+
 def add_output(session: Session, actor: Actor, grant_id: int, *, indicator: str, value: str, unit: str,
                reported_on: str, today: date) -> OutputRecord:
     grant = repository.get_grant(session, grant_id)
-    day = parse_day(reported_on, "The date", field="reported_on")
+    day = parse_day(reported_on, N_("The date"), field="reported_on")
     if day > today:
-        raise InvalidInput("The date cannot be in the future.", field="reported_on")
-    record = OutputRecord(grant_id=grant.id, indicator=_text(indicator, "what was delivered", field="indicator",
-                                                             limit=300),
-                          value=parse_whole(value, "The number", field="value", high=MAX_MONEY),
-                          unit=_text(unit, "the unit (for example residents)", field="unit", limit=60),
+        raise InvalidInput(i18n.gettext("The date cannot be in the future."), field="reported_on")
+    record = OutputRecord(grant_id=grant.id, indicator=_text(indicator, N_("what was delivered"),
+                                                             field="indicator", limit=300),
+                          value=parse_whole(value, N_("The number"), field="value", high=MAX_MONEY),
+                          unit=_text(unit, N_("the unit (for example residents)"), field="unit", limit=60),
                           reported_on=day)
     session.add(record)
     session.flush()

@@ -110,6 +110,11 @@ ACTION_LABELS = {
     "vote.closing": N_("Voting closing: ballots in progress may finish"),
     "voting_point.locked": N_("Voting point paused after wrong codes"),
     "voting_point.unlocked": N_("Voting point unpaused"),
+    "recipient_link.issued": N_("Link sent to a grant's recipient organisation"),
+    "recipient_link.revoked": N_("Recipient organisation's link revoked"),
+    "project_photo.added": N_("Photo of a funded project added"),
+    "project_photo.shown": N_("Photo of a funded project put on its public page"),
+    "project_photo.removed": N_("Photo of a funded project removed"),
 }
 
 ROLE_LABELS = {
@@ -117,6 +122,8 @@ ROLE_LABELS = {
     "scrutiny": N_("Scrutiny member"), "admin": N_("Administrator"), "operator": N_("Operator (command line)"),
     "system": N_("The system"), "voter": N_("A voter"), "staff": N_("Staff member"),
     "resident": N_("Resident"),
+    # Whoever holds a grant's link: the organisation, never a person's name.
+    "recipient": N_("Recipient organisation"),
 }
 
 
@@ -166,6 +173,7 @@ def subject_link(subject: str) -> str | None:
     if not number.isdigit():
         return None
     return {"round": f"/rounds/{number}", "proposal": f"/audit?subject=proposal:{number}",
+            "grant": f"/projects/{number}",
             "query": f"/audit/queries#query-{number}", "decision": f"/decisions/{number}"}.get(kind)
 
 

@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from core.audit import CLI_ACTOR
+from core.database import Database
 from core.settings import PROJECT_ROOT
+from delivery import links
 from tests.builders import a_pb_day, passes_for
 
 
@@ -82,6 +84,14 @@ class TestTheDemo:
         assert "chair" in first.stdout and "demo-chair-pass" in first.stdout
         assert "already there" in second.stdout
         assert run_cli(database_url, "audit", "verify").returncode == 0
+        # One working link for a demo grant's recipient organisation, printed once.
+        token = first.stdout.split("/recipient/")[1].split()[0]
+        db = Database(database_url)
+        with db.session() as session:
+            _, grant = links.open_link(session, token)
+            assert grant.title == "Action Station"
+        db.dispose()
+        assert "/recipient/" not in second.stdout
 
 
 class TestRecountingAPublishedRound:

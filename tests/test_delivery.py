@@ -302,3 +302,27 @@ class TestUnderspendGoesBackToThePartnership:
             returned = session.exec(select(AuditEvent).where(AuditEvent.action == "grant.underspend_returned")).one()
             assert returned.actor_ref == f"staff:{day.officer.id}"
             assert '"amount":1000' in returned.payload and f'"to_round":{next_round.id}' in returned.payload
+
+
+class TestEngagementOnTheDashboard:
+    def test_each_round_shows_who_took_part_as_a_table_a_chart_and_a_csv_filtered_like_the_others(
+            self, db, certified, client):
+        import csv
+        import io
+
+        rows = list(csv.DictReader(io.StringIO(client.get("/dashboard/engagement.csv").text)))
+        page = client.get("/dashboard").text
+        elsewhere = client.get("/dashboard/engagement.csv?partnership=999").text.splitlines()
+        this_year = client.get(f"/dashboard/engagement.csv?partnership={certified.partnership.id}"
+                               f"&year={date.today().year}").text.splitlines()
+        last_year = client.get(f"/dashboard/engagement.csv?year={date.today().year - 1}").text.splitlines()
+
+        [row] = rows
+        assert row["Round"] == "Community Fund 2026" and row["Year"] == str(date.today().year)
+        assert (row["Ballots (turnout)"], row["Certified"]) == ("3", "yes")
+        assert int(row["Proposals"]) == len(certified.proposals)
+        assert sum(int(row[label]) for label in ("Ballots at a kiosk", "Ballots on own phone", "Ballots online",
+                                                 "Ballots on paper")) in (0, 3)
+        assert row["Passes issued"] == "3" and row["Ballots per pass issued"] == "100%"  # from the signed sheet
+        assert 'aria-labelledby="people-chart-title"' in page and "3 ballots." in page
+        assert len(elsewhere) == 1 and len(last_year) == 1 and len(this_year) == 2
