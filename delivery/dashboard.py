@@ -46,7 +46,7 @@ def build(session: Session, *, partnership_id: int | None, year: int | None, tod
     engagement = Table("engagement", "Engagement", [
         "Partnership", "Round", "Year", "Proposals", "People who commented", "People who answered the priority poll",
         "People who proposed", "Residents at meetings", *(label for _, label in CHANNELS), "Ballots (turnout)",
-        "Passes issued", "Ballots per pass issued", "Certified"])
+        "Passes and paper sheets issued", "Ballots per pass or sheet issued", "Certified"])
     benefit = Table("cost-benefit", "Estimated cost-benefit (estimates)",
                     ["Partnership", "Project", "Grant", "Estimated savings a year", "Ratio"], (2, 3))
     years: set[int] = set()
@@ -119,7 +119,11 @@ def _engagement(session: Session, table: Table, names: dict[int, str], *, partne
         ballots = counts["voted"]
         # Passes issued as the chair signed them off on the event's public reconciliation sheet.
         signed = reconciliation.signed_sheet(session, voting_round.id)
-        issued = reconciliation.figures_of(signed).get("passes_issued_total") if signed else None
+        # A paper sheet handed out invites a ballot as a pass does: without it, paper turnout reads over 100%.
+        figures = reconciliation.figures_of(signed) if signed else {}
+        issued = figures.get("passes_issued_total")
+        if issued is not None:
+            issued += (figures.get("paper") or {}).get("handed_out", 0)
         partnership = names.get(voting_round.partnership_id, "")
         table.rows.append([partnership, voting_round.title, round_year, proposals, counts["commented"],
                            counts["ranked"], counts["proposed"], counts["attended"],

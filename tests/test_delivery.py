@@ -323,6 +323,7 @@ class TestEngagementOnTheDashboard:
         assert int(row["Proposals"]) == len(certified.proposals)
         assert sum(int(row[label]) for label in ("Ballots at a kiosk", "Ballots on own phone", "Ballots online",
                                                  "Ballots on paper")) in (0, 3)
-        assert row["Passes issued"] == "3" and row["Ballots per pass issued"] == "100%"  # from the signed sheet
+        # From the signed sheet.
+        assert row["Passes and paper sheets issued"] == "3" and row["Ballots per pass or sheet issued"] == "100%"
         assert 'aria-labelledby="people-chart-title"' in page and "3 ballots." in page
         assert len(elsewhere) == 1 and len(last_year) == 1 and len(this_year) == 2

@@ -135,6 +135,7 @@ class TestTheRecipientReportsSpend:
     def test_what_cannot_be_right_is_refused_beside_its_field_keeping_what_was_typed(
             self, db, link, client, values, evidence, status, field, message):
         _, grant_id, _, token = link
+        values = dict(values)  # the same parameters serve each database: leave them as they were
 
         refused = post_spend(client, token, evidence=evidence, description=values.pop("description", "Paint & brushes"),
                              **values)

@@ -18,7 +18,11 @@ from tests.test_ballot_secrecy import cast, close_and_publish
 from voting import hourly
 from voting.ballots import BallotChoices
 
-NOW = datetime.now(UTC)
+
+def now() -> datetime:
+    # Read when a test runs, not when the module is imported: a long parallel run starts many
+    # minutes after collection, and the vote opens at the test's own moment.
+    return datetime.now(UTC)
 
 
 def hourly_entries(db) -> list[AuditEvent]:
@@ -36,7 +40,7 @@ class TestAnOpenVoteIsSignedHourly:
     def test_an_hour_after_opening_with_no_ballot_a_checkpoint_is_signed(self, db):
         day = a_pb_day(db)
 
-        signed = hourly.sign_due_rounds(db, NOW + timedelta(hours=1, minutes=1))
+        signed = hourly.sign_due_rounds(db, now() + timedelta(hours=1, minutes=1))
 
         assert signed == [day.round_id]
         [entry] = hourly_entries(db)
@@ -47,12 +51,12 @@ class TestAnOpenVoteIsSignedHourly:
     def test_not_within_the_hour_the_vote_opened(self, db):
         a_pb_day(db)
 
-        assert hourly.sign_due_rounds(db, NOW + timedelta(minutes=50)) == []
+        assert hourly.sign_due_rounds(db, now() + timedelta(minutes=50)) == []
         assert hourly_entries(db) == []
 
     def test_once_per_hour_then_again_the_next_hour(self, db):
         day = a_pb_day(db)
-        first = NOW + timedelta(hours=1, minutes=1)
+        first = now() + timedelta(hours=1, minutes=1)
 
         hourly.sign_due_rounds(db, first)
         again = hourly.sign_due_rounds(db, first + timedelta(minutes=1))
@@ -67,7 +71,7 @@ class TestAnOpenVoteIsSignedHourly:
     def test_a_closed_or_never_opened_round_is_not_signed(self, db):
         a_pb_day(db, open_vote=False)
 
-        assert hourly.sign_due_rounds(db, NOW + timedelta(hours=5)) == []
+        assert hourly.sign_due_rounds(db, now() + timedelta(hours=5)) == []
 
     def test_a_ballots_own_lazy_checkpoint_counts_for_the_hour(self, db):
         day = a_pb_day(db)
@@ -75,14 +79,14 @@ class TestAnOpenVoteIsSignedHourly:
             audit.append(session, audit.VOTER, "ballot.cast", f"round:{day.round_id}", {"ballots": 1})
             audit.checkpoint(session, f"hourly while round:{day.round_id} is open")
 
-        assert hourly.sign_due_rounds(db, NOW + timedelta(minutes=59)) == []
+        assert hourly.sign_due_rounds(db, now() + timedelta(minutes=59)) == []
 
 
 class TestSeveralWorkers:
     def test_workers_looking_at_the_same_moment_take_one_checkpoint(self, db, database_url):
         day = a_pb_day(db)
         workers = [Database(database_url) for _ in range(3)]
-        moment = NOW + timedelta(hours=1, minutes=1)
+        moment = now() + timedelta(hours=1, minutes=1)
         results, start = [], threading.Barrier(len(workers))
 
         def look(worker):
@@ -102,7 +106,7 @@ class TestSeveralWorkers:
 
     def test_the_background_task_signs_with_the_clock_it_is_given(self, db):
         day = a_pb_day(db)
-        moment = NOW + timedelta(hours=2)
+        moment = now() + timedelta(hours=2)
 
         async def run_briefly():
             task = asyncio.create_task(hourly.keep_signing(db, 0.01, clock=lambda: moment))
@@ -122,10 +126,10 @@ class TestSeveralWorkers:
 class TestVerified:
     def test_audit_verify_and_the_offline_bundle_check_the_hourly_checkpoints(self, db, tmp_path):
         day = a_pb_day(db)
-        hourly.sign_due_rounds(db, NOW + timedelta(hours=1, minutes=1))
+        hourly.sign_due_rounds(db, now() + timedelta(hours=1, minutes=1))
         for n, code in enumerate(passes_for(db, day.round_id, 3)):
             cast(db, day.round_id, code, BallotChoices(scores={day.proposals[n].id: 3}))
-        hourly.sign_due_rounds(db, NOW + timedelta(hours=2, minutes=1))
+        hourly.sign_due_rounds(db, now() + timedelta(hours=2, minutes=1))
         close_and_publish(db, day.round_id)
 
         with db.session() as session:
