@@ -13,6 +13,7 @@ import zipfile
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from core import access, audit
@@ -31,7 +32,8 @@ README = """Audit bundle of round {round_id} ({title})
 =====================================================================
 
 What is here
-  manifest.json     the round, the format and the log size this bundle covers
+  manifest.json     the round, the format and the log size this bundle covers: the log up to its
+                    newest signed checkpoint (entries after it are in a later bundle)
   log.jsonl         the audit log, one entry a line in log order. Entries about this round are
                     complete; every other entry is given by seq, prev_hash and hash only
                     ("redacted": true), so the hash chain still links from entry 1.
@@ -71,8 +73,12 @@ def build_bundle(session: Session, round_id: int, filename: str = "bundle.zip") 
     if voting_round.vote_status != VoteStatus.published:
         raise ResultsNotPublished("A round's audit bundle holds its ballots, so it is published with the results.")
     subject = f"round:{round_id}"
+    # The log as far as its newest signed checkpoint: what came after (a grant awarded, spend in
+    # another round) is not signed yet, and an unsigned tail would make every bundle fail to verify
+    # until the next checkpoint. It is in the next bundle taken after a later checkpoint.
+    signed_up_to = session.exec(select(func.max(AuditCheckpoint.seq))).one() or 0
     entries = []
-    for event in session.exec(select(AuditEvent).order_by(AuditEvent.seq)):
+    for event in session.exec(select(AuditEvent).where(AuditEvent.seq <= signed_up_to).order_by(AuditEvent.seq)):
         if event.subject == subject:
             entries.append(audit.entry_as_dict(event))
         else:

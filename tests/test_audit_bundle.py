@@ -22,6 +22,7 @@ from tests.test_ballot_secrecy import cast, close_and_publish
 from voting.ballots import BallotChoices
 from voting.models import BallotReceipt
 
+LATER = audit.Actor(role="officer", ref="staff:1")
 VOTERS = 45  # two batches during the vote and a last one at close
 
 
@@ -89,6 +90,21 @@ class TestABundleVerifiesOffline:
 
         assert result.returncode == 0, result.stderr
         assert "trusting the key inside the bundle" in result.stderr
+
+    def test_a_bundle_taken_after_later_unsigned_activity_still_verifies(self, db):
+        # After the results, life goes on (grants awarded, another round's proposals): entries the
+        # next checkpoint has not signed yet. The bundle stops at the newest signed checkpoint.
+        day = a_published_round(db)
+        with db.session(write=True) as session:
+            audit.append(session, LATER, "grant.awarded", f"round:{day.round_id}", {"amount": 100})
+            audit.append(session, LATER, "proposal.submitted", "proposal:999", {})
+        with db.session() as session:
+            data = build_bundle(session, day.round_id)
+            signed_up_to = max(c.seq for c in session.exec(select(audit.AuditCheckpoint)))
+
+        report = verify_bundle(io.BytesIO(data), published_key())  # before the fix: "not covered by any ..."
+
+        assert report.ballots == VOTERS and report.entries == signed_up_to
 
     def test_it_holds_no_tracking_code_and_no_time_of_a_ballot(self, bundle, db):
         files = members(bundle)
