@@ -117,7 +117,10 @@ class TestSeveralWorkers:
             await asyncio.sleep(0.05)  # a few more looks: still one checkpoint this hour
             task.cancel()
 
-        asyncio.run(run_briefly())
+        # A thread of its own: a browser test earlier in this worker may leave a loop running here.
+        runner = threading.Thread(target=asyncio.run, args=(run_briefly(),))
+        runner.start()
+        runner.join()
 
         [entry] = hourly_entries(db)
         assert entry.subject == f"round:{day.round_id}"
