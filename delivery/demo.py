@@ -87,7 +87,8 @@ def seed_delivery_demo(session: Session, round_id: int) -> None:
         for title, planned, done in milestones:
             service.add_milestone(session, officer, grant.id, title=title,
                                   planned_on=(awarded + timedelta(days=planned)).isoformat(),
-                                  actual_on="" if done is None else (awarded + timedelta(days=done)).isoformat())
+                                  actual_on="" if done is None else (awarded + timedelta(days=done)).isoformat(),
+                                  today=today)
         for indicator, value, unit in outputs:
             service.add_output(session, officer, grant.id, indicator=indicator, value=str(value), unit=unit,
                                reported_on=(today - timedelta(days=min(age - 30, 60))).isoformat(), today=today)

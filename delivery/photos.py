@@ -7,7 +7,7 @@ that there was one stays, and each step is in the audit log."""
 
 from sqlmodel import Session
 
-from core import audit, i18n
+from core import audit, files, i18n
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotFound
 from core.text import storable
@@ -21,14 +21,8 @@ MAX_ALT_TEXT = 300
 
 
 def photo_type(content: bytes) -> str | None:
-    """The image type its first bytes say, whatever the file is called or the browser claims."""
-    if content[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if content[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+    """The image type its bytes say, whatever the file is called or the browser claims."""
+    return files.media_type(content, files.IMAGES)
 
 
 def add_photo(session: Session, actor: Actor, grant_id: int, *, content: bytes | None, alt_text: str) -> ProjectPhoto:

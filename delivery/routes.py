@@ -236,7 +236,8 @@ def add_milestone(request: Request, grant_id: int, db: DatabaseDep, staff: Curre
     return _books_step(request, db, staff, grant_id, "milestone",
                        {"title": title, "planned_on": planned_on, "actual_on": actual_on},
                        lambda session, actor: service.add_milestone(session, actor, grant_id, title=title,
-                                                                    planned_on=planned_on, actual_on=actual_on))
+                                                                    planned_on=planned_on, actual_on=actual_on,
+                                                                    today=today()))
 
 
 @access.staff_of(KEEPS_BOOKS)

@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from core import audit, i18n
+from core import audit, files, i18n
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.i18n import N_
@@ -30,8 +30,7 @@ from voting import repository as voting_repo
 RECIPIENT_ID = re.compile(r"^(GB-CHC-[0-9]{6,8}|GB-COH-[A-Z0-9]{8}|360G-[A-Za-z0-9][A-Za-z0-9-]{1,80})$")
 MAX_EVIDENCE_BYTES = 4 * 1024 * 1024  # under the 5 MB upload body limit (core/web.py)
 NO_REPORT_DAYS = 60
-# What a file is, by its first bytes, not by its name or the type the browser claims.
-MAGIC = [(b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg")]
+EVIDENCE_TYPES = (files.PDF, files.PNG, files.JPEG)
 
 
 def parse_day(text: str, label: str, *, field: str) -> date:
@@ -40,6 +39,17 @@ def parse_day(text: str, label: str, *, field: str) -> date:
     except ValueError:
         raise InvalidInput(i18n.gettext("%(label)s must be a date written as year-month-day, for example "
                                         "2026-03-31.", label=i18n.gettext(label)), field=field) from None
+
+
+def _on_the_grant(day: date, grant: Grant, today: date, *, field: str) -> date:
+    """A day something happened on a grant: not in the future, and not before the grant was awarded
+    (a report dated 1900 would clear a late flag or bury spend where nobody looks)."""
+    if day > today:
+        raise InvalidInput(i18n.gettext("The date cannot be in the future."), field=field)
+    if day < grant.award_date:
+        raise InvalidInput(i18n.gettext("The date cannot be before the grant was awarded on %(day)s.",
+                                        day=i18n.format_date(grant.award_date)), field=field)
+    return day
 
 
 # Messages are in the request's language: a recipient organisation reports through a resident-facing page.
@@ -118,9 +128,9 @@ def evidence_type(content: bytes) -> str:
     if len(content) > MAX_EVIDENCE_BYTES:
         raise InvalidInput(i18n.gettext("The evidence file is too big: at most %(most)s MB.",
                                         most=MAX_EVIDENCE_BYTES // (1024 * 1024)), field="evidence")
-    for magic, media_type in MAGIC:
-        if content.startswith(magic):
-            return media_type
+    kind = files.media_type(content, EVIDENCE_TYPES)
+    if kind is not None:
+        return kind
     raise InvalidInput(i18n.gettext("The evidence must be a PDF or an image (PNG or JPEG)."), field="evidence")
 
 
@@ -137,9 +147,7 @@ def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str
     value = parse_money(amount, N_("The amount"), field="amount")
     if value == 0:
         raise InvalidInput(i18n.gettext("The amount must be more than £0."), field="amount")
-    day = parse_day(spent_on, N_("The date"), field="spent_on")
-    if day > today:
-        raise InvalidInput(i18n.gettext("The date cannot be in the future."), field="spent_on")
+    day = _on_the_grant(parse_day(spent_on, N_("The date"), field="spent_on"), grant, today, field="spent_on")
     what = _text(description, N_("what the money was spent on"), field="description", limit=500)
     if repository.duplicate_spend(session, grant.id, day, value, what) is not None:
         raise Conflict(i18n.gettext("This entry is already in the ledger: £%(amount)s on %(day)s for %(what)s.",
@@ -197,13 +205,18 @@ def return_underspend(session: Session, actor: Actor, grant_id: int, *, today: d
 
 # --- milestones, outputs, outcomes ----------------------------------------------------------------
 
-def add_milestone(session: Session, actor: Actor, grant_id: int, *, title: str, planned_on: str,
+def add_milestone(session: Session, actor: Actor, grant_id: int, *, title: str, planned_on: str, today: date,
                   actual_on: str = "") -> Milestone:
     grant = repository.get_grant(session, grant_id)
+    planned = parse_day(planned_on, N_("The planned date"), field="planned_on")
+    if planned < grant.award_date:
+        raise InvalidInput(i18n.gettext("The planned date cannot be before the grant was awarded on %(day)s.",
+                                        day=i18n.format_date(grant.award_date)), field="planned_on")
     milestone = Milestone(grant_id=grant.id, title=_text(title, "the milestone", field="title", limit=200),
-                          planned_on=parse_day(planned_on, "The planned date", field="planned_on"))
+                          planned_on=planned)
     if actual_on.strip():
-        milestone.actual_on = parse_day(actual_on, "The date it happened", field="actual_on")
+        milestone.actual_on = _on_the_grant(parse_day(actual_on, N_("The date it happened"), field="actual_on"),
+                                            grant, today, field="actual_on")
         milestone.status = MilestoneStatus.done
     session.add(milestone)
     session.flush()
@@ -221,9 +234,8 @@ def complete_milestone(session: Session, actor: Actor, grant_id: int, milestone_
         raise NotFound(i18n.gettext("This project has no such milestone."))
     if milestone.status != MilestoneStatus.planned:
         raise Conflict(i18n.gettext("This milestone is already recorded as done."), field="actual_on")
-    day = parse_day(actual_on, N_("The date it happened"), field="actual_on")
-    if day > today:
-        raise InvalidInput(i18n.gettext("The date cannot be in the future."), field="actual_on")
+    day = _on_the_grant(parse_day(actual_on, N_("The date it happened"), field="actual_on"), grant, today,
+                        field="actual_on")
     milestone.actual_on, milestone.status = day, MilestoneStatus.done
     session.add(milestone)
     audit.append(session, actor, DeliveryEvent.milestone_done, f"grant:{grant.id}", {
@@ -234,9 +246,8 @@ def complete_milestone(session: Session, actor: Actor, grant_id: int, milestone_
 def add_output(session: Session, actor: Actor, grant_id: int, *, indicator: str, value: str, unit: str,
                reported_on: str, today: date) -> OutputRecord:
     grant = repository.get_grant(session, grant_id)
-    day = parse_day(reported_on, N_("The date"), field="reported_on")
-    if day > today:
-        raise InvalidInput(i18n.gettext("The date cannot be in the future."), field="reported_on")
+    day = _on_the_grant(parse_day(reported_on, N_("The date"), field="reported_on"), grant, today,
+                        field="reported_on")
     record = OutputRecord(grant_id=grant.id, indicator=_text(indicator, N_("what was delivered"),
                                                              field="indicator", limit=300),
                           value=parse_whole(value, N_("The number"), field="value", high=MAX_MONEY),

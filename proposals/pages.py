@@ -285,7 +285,7 @@ def _show(request: Request, session, round_id: int, proposal_id: int, *, residen
                    if proposal.merged_into_id else None)
     return render(request, "proposals/show.html", {
         "round": voting_round, "proposal": proposal, "hidden": hidden, "is_proposer": is_proposer,
-        "is_staff": is_staff, "credited": service.credited(session, proposal), "merged_into": merged_into,
+        "is_staff": is_staff, "credited": service.credited(session, proposal, public=True), "merged_into": merged_into,
         "merged_in": repository.merged_into(session, proposal.id),
         "versions": [] if hidden else _versions_view(repository.versions(session, proposal.id)),
         "messages": repository.messages(session, proposal.id) if (is_proposer or is_staff) else [],
@@ -401,7 +401,8 @@ def _review_page(request: Request, session, staff, round_id: int, proposal_id: i
         "declaration": declaration,
         "interest_message": interests.refusal(session, declaration, "review, cost, merge, moderate or decide on")
         if declaration else "",
-        "credited": service.credited(session, proposal), "merged_in": repository.merged_into(session, proposal.id),
+        "credited": service.credited(session, proposal, public=False),
+        "merged_in": repository.merged_into(session, proposal.id),
         "others": [p for p in repository.for_round(session, round_id) if p.id != proposal.id
                    and p.status in service.MERGEABLE and not p.merged_into_id],
         "messages": repository.messages(session, proposal.id),

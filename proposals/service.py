@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from core import audit, i18n
+from core import audit, files, i18n
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed
 from core.i18n import N_
@@ -97,14 +97,8 @@ class Photo:
 
 
 def photo_type(content: bytes) -> str | None:
-    """The image type its first bytes say, whatever the file is called."""
-    if content[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if content[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+    """The image type its bytes say, whatever the file is called or the browser claims."""
+    return files.media_type(content, files.IMAGES)
 
 
 def check_photo(photo: Photo) -> str:
@@ -649,11 +643,22 @@ def mark_funded(session: Session, round_id: int, selected: list[int]) -> None:
             _keep_version(session, proposal, "the system", "funded by the residents' vote")
 
 
-def credited(session: Session, proposal: Proposal) -> list[str]:
-    """Who proposed it: its own proposer and those of the duplicates merged into it."""
-    names = [proposal.proposer_name] if proposal.proposer_name else []
-    for other in repository.merged_into(session, proposal.id):
-        if other.proposer_name and other.proposer_name not in names:
-            names.append(other.proposer_name)
+def credited(session: Session, proposal: Proposal, *, public: bool) -> list[str]:
+    """Who proposed it: its own proposer and those of the duplicates merged into it.
+
+    The public sees only the name a resident chose to show on their own account, as it is now (so
+    clearing it takes it off every page); a name an officer copied from a paper form is for staff.
+    """
+    names: list[str] = []
+    for each in [proposal, *repository.merged_into(session, proposal.id)]:
+        name = _public_name(session, each) if public else each.proposer_name
+        if name and name not in names:
+            names.append(name)
     return names
+
+
+def _public_name(session: Session, proposal: Proposal) -> str:
+    from residents.models import ANONYMOUS_NAME, Resident
+    resident = session.get(Resident, proposal.proposer_id) if proposal.proposer_id else None
+    return resident.shown_name if resident else ANONYMOUS_NAME
 

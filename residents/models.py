@@ -6,6 +6,9 @@ from sqlmodel import Field, SQLModel
 
 from governance.models import utcnow
 
+# How the public sees a resident who chose no name, or whose name an officer copied from paper.
+ANONYMOUS_NAME = "A resident"
+
 
 class Resident(SQLModel, table=True):
     """A resident with an account. The email address is personal data: it never enters the audit
@@ -25,7 +28,7 @@ class Resident(SQLModel, table=True):
 
     @property
     def shown_name(self) -> str:
-        return self.display_name or "A resident"
+        return self.display_name or ANONYMOUS_NAME
 
 
 class SignInLink(SQLModel, table=True):

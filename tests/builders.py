@@ -116,3 +116,24 @@ def sign_in_resident(client, db, email: str = "ann@example.org", *, next_path: s
     with db.session() as session:
         resident = residents_service.repository.resident_by_email(session, email.strip().lower())
         return resident.id
+
+
+# --- files residents and recipients upload --------------------------------------------------------
+
+def a_png(width: int = 48, height: int = 32) -> bytes:
+    """A small real picture (green): what a phone's photo is, in miniature."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + b"\x1d\x6b\x3a" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+# The start and end markers of a JPEG around its segments (not a picture a viewer would draw).
+A_JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
+A_PDF = b"%PDF-1.4\n% a receipt\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+# A RIFF container whose length is its own, holding a (blank) VP8 frame.
+A_WEBP = b"RIFF" + (8 + 4 + 64).to_bytes(4, "little") + b"WEBPVP8 " + (64).to_bytes(4, "little") + b"\x00" * 64

@@ -11,13 +11,13 @@ from core.errors import Conflict, InvalidInput, NotAllowed
 from delivery import repository, service
 from delivery.service import GrantForm
 from governance.permissions import actor_for
-from tests.builders import sign_in
+from tests.builders import A_PDF, a_png, sign_in
 from tests.test_certification import a_published_round, certify_and_confirm
 from voting import repository as voting_repo
 
 TODAY = date(2026, 11, 28)
-PDF = b"%PDF-1.4\n% a receipt\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+PDF = A_PDF
+PNG = a_png()
 
 
 def grant_form(**overrides) -> GrantForm:
@@ -167,8 +167,9 @@ class TestWhatACouncilWatches:
         officer = actor_for(day.officer, "officer")
         with db.session(write=True) as session:
             service.add_milestone(session, officer, grant_id, title="Workshop open", planned_on="2026-04-01",
-                                  actual_on="2026-04-03")
-            service.add_milestone(session, officer, grant_id, title="Second workshop day", planned_on="2026-08-01")
+                                  actual_on="2026-04-03", today=TODAY)
+            service.add_milestone(session, officer, grant_id, title="Second workshop day", planned_on="2026-08-01",
+                                  today=TODAY)
             service.add_output(session, officer, grant_id, indicator="Residents at healthy eating classes",
                                value="88", unit="residents", reported_on="2026-10-01", today=TODAY)
             service.add_outcome(session, officer, grant_id, savings_per_year="555000", source="Table A3",
@@ -245,12 +246,12 @@ class TestThePages:
 class TestTheCouncilDashboard:
     def test_it_rolls_up_money_flags_and_estimates_and_every_table_downloads(self, db, grant, client):
         day, grant_id = grant
-        spend(db, day, grant_id, amount="1500", spent_on=date.today().isoformat())
+        spend(db, day, grant_id, amount="1500", spent_on=TODAY.isoformat())
         with db.session(write=True) as session:
             service.add_outcome(session, actor_for(day.officer, "officer"), grant_id, savings_per_year="555000",
                                 source="Table A3", method="Ratio applied")
             service.add_milestone(session, actor_for(day.officer, "officer"), grant_id, title="Workshop open",
-                                  planned_on="2026-01-01")
+                                  planned_on="2026-04-01", today=TODAY)
 
         page = client.get("/dashboard").text
         money = client.get("/dashboard/money.csv").text.splitlines()
@@ -262,7 +263,7 @@ class TestTheCouncilDashboard:
         assert '<svg class="chart"' in page and "<script" not in page.split("<main")[1]
         assert money == ["Partnership,Round,Budget,Allocated by the vote,Committed in grants,Spent",
                          "Macclesfield Neighbourhood Partnership,Community Fund 2026,100000,100000,60000,1500"]
-        assert "Workshop open,2026-01-01" in late
+        assert "Workshop open,2026-04-01" in late
         assert "All projects with an estimate,60000,555000,£9.25 a year per £1 (estimate)" in benefit
         assert f'href="/projects/{grant_id}"' in page
 

@@ -14,11 +14,11 @@ from delivery import links, photos, repository, service
 from delivery.models import PhotoStatus, ProjectPhotoFile, RecipientLink
 from governance.permissions import actor_for
 from scrutiny import service as scrutiny_service
-from tests.builders import csrf_from, sign_in
+from tests.builders import A_JPEG, csrf_from, sign_in
 from tests.test_certification import a_published_round, certify_and_confirm
 from tests.test_delivery import PDF, PNG, funded, grant_form
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\0" * 64
+JPEG = A_JPEG
 TODAY = date.today()
 
 
@@ -126,10 +126,14 @@ class TestTheRecipientReportsSpend:
         ({"amount": "lots"}, None, 422, "amount", "whole number"),
         ({"spent_on": (TODAY + timedelta(days=1)).isoformat()}, None, 422, "spent_on", "cannot be in the future"),
         ({"spent_on": "31/03/2026"}, None, 422, "spent_on", "year-month-day"),
+        ({"spent_on": "1900-01-01"}, None, 422, "spent_on", "before the grant was awarded on 1 March 2026"),
+        ({"spent_on": "2026-02-28"}, None, 422, "spent_on", "before the grant was awarded"),
         ({"description": "   "}, None, 422, "description", "Enter what the money was spent on"),
         ({"amount": "60001"}, None, 409, "amount", "over the grant of £60,000. An officer can allow it"),
         ({"amount": "60001", "override": "yes"}, None, 409, "amount", "An officer can allow it"),
         ({}, ("invoice.pdf", b"MZ\x90 not a pdf", "application/pdf"), 422, "evidence", "PDF or an image"),
+        ({}, ("receipt.png", b"\x89PNG\r\n\x1a\n", "image/png"), 422, "evidence", "PDF or an image"),
+        ({}, ("receipt.pdf", b"%PDF-1.4 and nothing more", "application/pdf"), 422, "evidence", "PDF or an image"),
         ({}, ("huge.pdf", b"%PDF-" + b"0" * (4 * 1024 * 1024), "application/pdf"), 422, "evidence", "too big"),
     ])
     def test_what_cannot_be_right_is_refused_beside_its_field_keeping_what_was_typed(
@@ -208,12 +212,14 @@ class TestProgressThroughTheLink:
         day, grant_id, link_id, token = link
         with db.session(write=True) as session:
             milestone = service.add_milestone(session, actor_for(day.officer, "officer"), grant_id,
-                                              title="First class", planned_on="2026-04-01")
+                                              title="First class", planned_on="2026-04-01", today=TODAY)
             milestone_id = milestone.id
         form_token = csrf_from(client.get(f"/recipient/{token}").text)
 
         future = client.post(f"/recipient/{token}/milestones/{milestone_id}/done", data={
             "csrf_token": form_token, "actual_on": (TODAY + timedelta(days=2)).isoformat()})
+        long_ago = client.post(f"/recipient/{token}/milestones/{milestone_id}/done", data={
+            "csrf_token": form_token, "actual_on": "1999-01-01"})
         done = client.post(f"/recipient/{token}/milestones/{milestone_id}/done", data={
             "csrf_token": form_token, "actual_on": "2026-04-03"}, follow_redirects=False)
         twice = client.post(f"/recipient/{token}/milestones/{milestone_id}/done", data={
@@ -221,11 +227,17 @@ class TestProgressThroughTheLink:
         output = client.post(f"/recipient/{token}/outputs", data={
             "csrf_token": form_token, "indicator": "Residents at healthy eating classes", "value": "88",
             "unit": "residents", "reported_on": "2026-10-01"}, follow_redirects=False)
+        old_output = client.post(f"/recipient/{token}/outputs", data={
+            "csrf_token": form_token, "indicator": "Sessions", "value": "11", "unit": "sessions",
+            "reported_on": "1900-01-01"})
         bad_output = client.post(f"/recipient/{token}/outputs", data={
             "csrf_token": form_token, "indicator": "Sessions", "value": "eleven", "unit": "sessions",
             "reported_on": "2026-10-01"})
 
         assert future.status_code == 422 and 'id="actual_on-error"' in future.text
+        # A date before the award would clear a late flag without anything having happened.
+        assert long_ago.status_code == 422 and "before the grant was awarded" in long_ago.text
+        assert old_output.status_code == 422 and 'id="reported_on-error"' in old_output.text
         assert done.status_code == 303 and twice.status_code == 409
         assert output.status_code == 303 and bad_output.status_code == 422 and 'value="eleven"' in bad_output.text
         with db.session() as session:

@@ -33,6 +33,9 @@ from voting.verification import verify_ballot_box
 RESIDENTS = [("Margaret Thornton", "SK10 1EA"), ("Devendra Okonkwo-Patel", "SK11 6AB"),
              ("Olwen Gethin", "SK10 2QT"), ("Tomasz Wiśniewski", "SK11 7JX"), ("Bernadette Cluskey", "SK10 3HW")]
 
+# The demo's paper proposal form: the resident wrote her name for the officers, not for the public.
+PAPER_PROPOSER = "Joan Brown"
+
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 # A full UK postcode as the desk writes it (outward code, a space, inward code). District codes on
 # their own (SK10) are the round's public area, not anyone's address.
@@ -43,6 +46,7 @@ def personal_data_in(text: str) -> list[str]:
     found = [m.group(0) for m in EMAIL.finditer(text)]
     found += [m.group(0) for m in POSTCODE.finditer(text) if " " in m.group(0) or m.group(0) in
               {p.replace(" ", "") for _, p in RESIDENTS}]
+    found += [PAPER_PROPOSER] if re.search(rf"\b{PAPER_PROPOSER}\b", text, re.IGNORECASE) else []
     for name, postcode in RESIDENTS:
         found += [part for part in (name, *name.split()) if re.search(rf"\b{re.escape(part)}\b", text, re.IGNORECASE)]
         found += [postcode] if re.search(rf"\b{postcode.replace(' ', ' ?')}\b", text, re.IGNORECASE) else []

@@ -10,9 +10,9 @@ from governance import interests
 from governance import service as governance_service
 from governance.models import Phase, Role
 from proposals import repository
-from tests.builders import a_partnership, a_staff_member, csrf_from, sign_in, sign_in_resident
+from tests.builders import a_partnership, a_png, a_staff_member, csrf_from, sign_in, sign_in_resident
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = a_png()
 
 
 @pytest.fixture
@@ -208,8 +208,27 @@ class TestOfficersReviewThroughTheirPages:
             **proposal_form(token), "proposer_name": "Mrs Brown"}, files={"x": ("", io.BytesIO(b""), "")},
             follow_redirects=False)
         assert response.status_code == 303, response.text
-        page = client.get(response.headers["location"])
-        assert "Mrs Brown" in page.text and "from a paper form" in page.text
+        review = client.get(response.headers["location"])
+        assert "Mrs Brown" in review.text and "from a paper form" in review.text
+        proposal_id = int(response.headers["location"].split("?")[0].split("/")[-1])
+        client.cookies.clear()
+        public = client.get(f"/rounds/{rid}/proposals/{proposal_id}")
+        # The resident wrote their name on paper for the officers, not for the public.
+        assert "Mrs Brown" not in public.text and "A resident" in public.text and "from a paper form" in public.text
+
+    def test_the_public_sees_the_name_a_resident_chose_and_loses_it_when_she_clears_it(self, client, db, involve):
+        rid = involve["round_id"]
+        sign_in_resident(client, db, "ada@example.org")
+        client.post("/me", data={"csrf_token": csrf_from(client.get("/me").text),
+                                 "display_name": "Ada from Hurdsfield"})
+        created = propose(client, rid)
+        assert created.status_code == 303, created.text
+        page = created.headers["location"].split("?")[0]
+        assert "Ada from Hurdsfield" in client.get(page).text
+        client.post("/me", data={"csrf_token": csrf_from(client.get("/me").text), "display_name": ""})
+        client.cookies.clear()
+        shown = client.get(page).text
+        assert "Ada from Hurdsfield" not in shown and "A resident" in shown
 
     def test_someone_outside_the_partnership_cannot_review(self, client, db, involve):
         with db.session(write=True) as session:

@@ -7,9 +7,9 @@ from core.audit import CLI_ACTOR
 from governance.models import Role
 from proposals import service as proposals_service
 from proposals.models import Proposal, ProposalPhoto, ProposalStatus
-from tests.builders import a_partnership, a_round, a_staff_member, sign_in
+from tests.builders import a_partnership, a_png, a_round, a_staff_member, sign_in
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = a_png()
 
 
 class TestAHiddenProposalsPhoto:

@@ -4,8 +4,6 @@ what and lets the photo onto the public page, where the payment shows too. axe f
 page, nothing scrolls sideways, and each step is screenshotted as var/screenshots/{viewport}-recipient-*.png."""
 
 import re
-import struct
-import zlib
 from datetime import date, timedelta
 
 import pytest
@@ -14,21 +12,13 @@ from playwright.sync_api import Page, expect
 
 from delivery.demo import recipient_link_for_demo
 from tests.browser.conftest import ONE_DATABASE
+from tests.builders import A_PDF, a_png
 from voting.demo import seed_demo
 
 pytestmark = [pytest.mark.browser, ONE_DATABASE]
 
 _axe = Axe()
-RECEIPT = b"%PDF-1.4\n% receipt for leaflets\n"
-
-
-def a_png(width: int = 48, height: int = 32) -> bytes:
-    """A small real picture (green), so the public page shows an image rather than a broken one."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\0" + b"\x1d\x6b\x3a" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+RECEIPT = A_PDF
 
 
 def everyone_can_use(page: Page, step: str, screenshot) -> None:
