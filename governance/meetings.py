@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import format_date
 from core.text import storable
 from governance import repository
 from governance.events import GovernanceEvent
@@ -45,8 +46,8 @@ def check_day(held_on: date, today: date | None = None) -> date:
     today = today or utcnow().date()
     earliest, latest = today - timedelta(days=365 * YEARS_BACK), today + timedelta(days=365 * YEARS_AHEAD)
     if not earliest <= held_on <= latest:
-        raise InvalidInput(f"A meeting must be between {earliest:%d %B %Y} and {latest:%d %B %Y}; "
-                           f"{held_on:%d %B %Y} looks like a typing mistake.", field="held_on")
+        raise InvalidInput(f"A meeting must be between {format_date(earliest)} and {format_date(latest)}; "
+                           f"{format_date(held_on)} looks like a typing mistake.", field="held_on")
     return held_on
 
 
@@ -179,7 +180,7 @@ def approve_minutes(session: Session, actor: Actor, minutes_id: int, at_meeting_
     at = get_meeting(session, at_meeting_id)
     if at.partnership_id != meeting.partnership_id or at.held_on <= meeting.held_on:
         raise InvalidInput("Minutes are approved at a later meeting of the same partnership: choose one held "
-                           f"after {meeting.held_on:%d %B %Y}.", field="at_meeting_id")
+                           f"after {format_date(meeting.held_on)}.", field="at_meeting_id")
     minutes.status = MinutesStatus.approved
     minutes.approved_at_meeting_id = at.id
     minutes.approved_at = utcnow()

@@ -92,6 +92,16 @@ def actor_for(staff: StaffAccount, role: str) -> Actor:
     return Actor(role=role, ref=f"staff:{staff.id}")
 
 
+ROLE_WORDS = {"chair": "a chair", "officer": "an officer", "steward": "a steward", "scrutiny": "a scrutiny member",
+              "member": "a member"}
+
+
+def roles_in_words(allowed: frozenset[str]) -> str:
+    """"a chair, an officer or a steward": the roles that may act, as a sentence reads them."""
+    words = [ROLE_WORDS.get(str(role), f"a {role}") for role in sorted(allowed)]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
 def role_on_round(session: Session, staff: StaffAccount, voting_round: Round, allowed: frozenset[str]) -> str:
     """The role under which `staff` may act on this round, or NotAllowed."""
     roles = repository.roles_in(session, staff.id, voting_round.partnership_id)
@@ -100,8 +110,7 @@ def role_on_round(session: Session, staff: StaffAccount, voting_round: Round, al
             return str(role)
     if staff.is_admin:
         return "admin"
-    needed = " or ".join(sorted(allowed))
-    raise NotAllowed(f"Only a {needed} of this round's partnership can do this.")
+    raise NotAllowed(f"Only {roles_in_words(allowed)} of this round's partnership can do this.")
 
 
 def require_round_role(session: Session, staff: StaffAccount, round_id: int,
@@ -119,7 +128,7 @@ def require_partnership_role(session: Session, staff: StaffAccount, partnership_
         return actor_for(staff, sorted(roles)[0])
     if staff.is_admin:
         return actor_for(staff, "admin")
-    raise NotAllowed(f"Only a {' or '.join(sorted(allowed))} of this partnership can do this.")
+    raise NotAllowed(f"Only {roles_in_words(allowed)} of this partnership can do this.")
 
 
 def rounds_for_staff(session: Session, staff: StaffAccount, allowed: frozenset[str], *,

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotFound, PlatformError, bounded
+from core.i18n import format_date
 from core.security import keyed_hash
 from core.text import storable
 from governance import repository
@@ -172,7 +173,7 @@ def open_invitation(session: Session, token: str, *, now: datetime | None = None
         raise Conflict("This invitation has already been used. Sign in with the account it made, or ask the "
                        "administrator for a new invitation.")
     if as_utc(found.expires_at) <= (now or utcnow()):
-        raise InvitationGone(f"This invitation expired on {as_utc(found.expires_at):%d %B %Y}. Ask the "
+        raise InvitationGone(f"This invitation expired on {format_date(as_utc(found.expires_at))}. Ask the "
                              "administrator for a new one.")
     return found
 

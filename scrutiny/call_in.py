@@ -8,13 +8,14 @@ about `decision:{id}`, so they show in the decision's history.
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, select
 
 from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import format_date
 from core.settings import get_settings
 from core.text import storable
 from governance import repository as governance_repo
@@ -42,7 +43,7 @@ def deadline_of(decision: Decision, days: int | None = None) -> datetime:
 
 
 def deadline_words(moment: datetime) -> str:
-    return f"{moment:%d %B %Y at %H:%M} UTC".lstrip("0")
+    return f"{format_date(moment)} at {moment:%H:%M} UTC"
 
 
 def get_decision(session: Session, decision_id: int) -> Decision:
@@ -75,7 +76,7 @@ def refuse_if_paused(session: Session, round_id: int, what: str) -> None:
     called_on = datetime.fromisoformat(called.called_at.replace("Z", "+00:00"))
     raise DecisionPaused(
         f"{what}: the partnership's decision \"{decision.text}\" (decision {decision.id}) was called in by "
-        f"scrutiny on {called_on:%d %B %Y} and is paused until the partnership reconsiders it. The chair "
+        f"scrutiny on {format_date(called_on)} and is paused until the partnership reconsiders it. The chair "
         f"records the outcome at /manage/decisions/{decision.id}.")
 
 
@@ -131,6 +132,15 @@ def call_in(session: Session, actor: Actor, staff: StaffAccount, decision_id: in
     return called
 
 
+def reconsidering_meetings(session: Session, called: CallIn) -> list[Meeting]:
+    """The meetings a call-in could have been reconsidered at: the partnership's, on or after the day
+    it was called in."""
+    called_on = date.fromisoformat(called.called_at[:10])
+    return list(session.exec(select(Meeting).where(Meeting.partnership_id == called.partnership_id,
+                                                   Meeting.held_on >= called_on)
+                             .order_by(Meeting.held_on, Meeting.id)))
+
+
 def _amended(text: str) -> str:
     text = " ".join(storable(text).split())
     if not text:
@@ -153,13 +163,10 @@ def record_outcome(session: Session, actor: Actor, staff: StaffAccount, decision
         raise Conflict(f"The outcome was already recorded: the decision was {called.outcome}.")
     if outcome not in set(CallInOutcome):
         raise InvalidInput("Choose upheld, amended or withdrawn.", field="outcome")
-    decided_at = session.get(Meeting, decision.meeting_id)
-    if meeting_id is not None:
-        meeting = session.get(Meeting, meeting_id) if 1 <= meeting_id <= governance_repo.MAX_ID else None
-        if meeting is None or meeting.partnership_id != decided_at.partnership_id \
-                or meeting.held_on < decided_at.held_on:
-            raise InvalidInput("Choose a meeting of this partnership held on or after the meeting that made the "
-                               "decision.", field="meeting_id")
+    if meeting_id is not None and meeting_id not in {m.id for m in reconsidering_meetings(session, called)}:
+        raise InvalidInput(f"Choose a meeting of this partnership held on or after the day the decision was "
+                           f"called in, {format_date(called.called_at)}: the partnership cannot have reconsidered it "
+                           "before.", field="meeting_id")
     note = storable(note).strip()
     if len(note) > 4000:
         raise InvalidInput("Keep the note under 4,000 characters.", field="note")

@@ -7,7 +7,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
-from sqlmodel import select
 
 from core import access
 from core.errors import PlatformError
@@ -91,9 +90,7 @@ def _manage_page(request: Request, session, staff, decision_id: int, *, form: di
     record = call_in.record_of(session, decision_id)
     partnership_id = record.partnership.id
     roles = governance_repo.roles_in(session, staff.id, partnership_id)
-    later = list(session.exec(select(Meeting).where(Meeting.partnership_id == partnership_id,
-                                                    Meeting.held_on >= record.meeting.held_on)
-                              .order_by(Meeting.held_on, Meeting.id)))
+    later = call_in.reconsidering_meetings(session, record.call_in) if record.call_in else []
     return render(request, "scrutiny/decision_manage.html", {
         "record": record, "history": _history(session, decision_id), "subject": f"decision:{decision_id}",
         "calls_in": staff.is_admin or bool(roles & CALLS_IN),
@@ -134,8 +131,11 @@ def _step(request: Request, db, staff, decision_id: int, allowed: frozenset, do,
 @router.post("/manage/decisions/{decision_id}/call-in", dependencies=[CsrfChecked])
 @access.staff_of(CALLS_IN)
 def call_decision_in(request: Request, decision_id: int, db: DatabaseDep, staff: CurrentStaff,
-                     reasons: Annotated[str, Form(max_length=8000)] = ""):
-    """A scrutiny member of the decision's partnership, within the call-in period."""
+                     reasons: Annotated[str, Form()] = ""):
+    """A scrutiny member of the decision's partnership, within the call-in period.
+
+    The free text has no length bound here (the form body limit bounds it): the service refuses what
+    is too long with a message beside the field and the text kept, for the member to shorten."""
     return _step(request, db, staff, decision_id, CALLS_IN,
                  lambda s, actor: call_in.call_in(s, actor, staff, decision_id, reasons),
                  {"reasons": reasons}, "call-in", "Decision+called+in")
@@ -145,9 +145,9 @@ def call_decision_in(request: Request, decision_id: int, db: DatabaseDep, staff:
 @access.staff_of(RECORDS_OUTCOME)
 def record_outcome(request: Request, decision_id: int, db: DatabaseDep, staff: CurrentStaff,
                    outcome: Annotated[str, Form(max_length=20)] = "",
-                   amended_text: Annotated[str, Form(max_length=4000)] = "",
+                   amended_text: Annotated[str, Form()] = "",
                    meeting_id: Annotated[str, Form(max_length=20)] = "",
-                   note: Annotated[str, Form(max_length=8000)] = ""):
+                   note: Annotated[str, Form()] = ""):
     """The chair of the decision's partnership, once the partnership has reconsidered it."""
     def do(session, actor):
         meeting = parse_id(meeting_id, "Meeting") if meeting_id.strip() else None

@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import select
 
 from core.audit import CLI_ACTOR, Actor, AuditEvent, verify_chain
+from core.errors import InvalidInput
 from governance import meetings
 from governance import service as governance_service
 from governance.models import Decision, Role
@@ -135,6 +136,16 @@ class TestThePause:
         assert moving.value.status_code == 409
         with db.session() as session:
             assert governance_service.repository.get_round(session, voting_round.id).vote_status == "draft"
+
+    def test_the_chairs_open_page_says_so_with_a_link_and_offers_no_button(self, db, client):
+        _, _, scrutiny, voting_round, decision, _ = a_decided_round(db)
+        called_in(db, decision, scrutiny)
+        sign_in(client, "chair")
+
+        page = client.get(f"/manage/rounds/{voting_round.id}/open").text
+
+        assert "Voting cannot open yet" in page and f'href="/manage/decisions/{decision.id}"' in page
+        assert "Yes, open voting" not in page
 
     def test_a_decision_about_no_round_pauses_nothing_else(self, db):
         _, _, scrutiny, voting_round, decision, _ = a_decided_round(db, about_round=False)
@@ -339,6 +350,18 @@ class TestAnAttacker:
         assert "<script>alert" not in public and "<img src=x" not in public
         assert "&lt;script&gt;" in public
 
+    def test_reasons_too_long_are_refused_beside_the_field_with_every_word_kept(self, db, client):
+        _, _, _, _, decision, _ = a_decided_round(db)
+        token = sign_in(client, "scrutiny")
+        long_reasons = "The consultation was too short. " * 300  # 9,600 characters pasted from a letter
+
+        refused = client.post(f"/manage/decisions/{decision.id}/call-in",
+                              data={"csrf_token": token, "reasons": long_reasons})
+
+        assert refused.status_code == 422 and 'id="reasons-error"' in refused.text
+        assert "under 4,000 characters" in refused.text and long_reasons.strip() in refused.text
+        assert entries(db, "decision.called_in") == []
+
     def test_without_a_form_token_nothing_happens(self, db, client):
         _, _, _, _, decision, _ = a_decided_round(db)
         sign_in(client, "scrutiny")
@@ -359,6 +382,18 @@ class TestAnAttacker:
             call_in.record_outcome(session, CLI_ACTOR, session.get(type(chair), chair.id), decision.id, "upheld",
                                    meeting_id=theirs.id)
 
+
+    def test_a_meeting_held_before_the_call_in_is_neither_offered_nor_accepted(self, db, client):
+        _, chair, scrutiny, _, decision, later = a_decided_round(db)
+        called_in(db, decision, scrutiny)
+        sign_in(client, "chair")
+        offered = client.get(f"/manage/decisions/{decision.id}").text
+
+        # The meeting that made the decision, the day before it was called in, cannot have reconsidered it.
+        assert f'value="{later.id}"' in offered and f'value="{decision.meeting_id}"' not in offered
+        with db.session(write=True) as session, pytest.raises(InvalidInput, match="on or after the day"):
+            call_in.record_outcome(session, CLI_ACTOR, session.get(type(chair), chair.id), decision.id, "upheld",
+                                   meeting_id=decision.meeting_id)
 
 class TestAPausedDecisionHoldsBackGrants:
     def test_a_called_in_decision_to_fund_the_projects_holds_back_their_grants(self, db):

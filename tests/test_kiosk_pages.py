@@ -118,6 +118,17 @@ class TestPointsAndRankingAtTheKiosk:
         assert "Points must be whole numbers, 0 or more: check Project 2." in page.text
         assert 'value="lots"' in page.text
 
+    def test_a_negative_score_is_named_with_the_range_the_ballot_takes(self, client, db):
+        day = a_pb_day(db)  # scores from 1 to 5
+        [code] = passes_for(db, day.round_id)
+        start(client, code)
+
+        page = client.post("/kiosk/review", data={f"score-{day.proposals[1].id}": "-1"})
+
+        assert page.status_code == 422
+        assert "Scores must be whole numbers from 1 to 5: check Project 2." in page.text
+        assert "0 or more" not in page.text
+
     def test_a_ranking_is_reviewed_in_order(self, client, db):
         day = a_pb_day(db, ballot="ranking", rank_depth=3)
         [code] = passes_for(db, day.round_id)

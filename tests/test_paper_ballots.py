@@ -336,6 +336,34 @@ class TestClosingWaitsForPaper:
         assert f"sheet {number} (entered once" in page.text
 
 
+    def test_the_close_page_lists_unsettled_sheets_before_the_chair_presses(self, client, db):
+        day = a_pb_day(db)
+        hand_out(db, day.round_id, 2)
+        once, counted = sheets(day.round_id, 2)
+        enter(db, STEWARD_A, day.round_id, once, scores(day, 1))
+        enter(db, STEWARD_A, day.round_id, counted, scores(day, 2))
+        enter(db, STEWARD_B, day.round_id, counted, scores(day, 2))
+        sign_in(client, "chair")
+
+        page = client.get(f"/manage/rounds/{day.round_id}/close").text
+
+        assert f"Sheet {once}: entered once" in page and f"Sheet {counted}:" not in page
+        assert f'href="/manage/rounds/{day.round_id}/paper"' in page
+        assert "Yes, close voting" not in page  # no button that could only be refused
+        # The paper ballot is counted as paper, not as a ballot cast from a pass.
+        assert "1 ballot has been cast: 0 on tablets and phones" in page and "and 1 on paper" in page
+
+    def test_no_sheets_are_printed_for_a_round_whose_voting_has_closed(self, client, db):
+        day = a_pb_day(db)
+        with db.session(write=True) as session:
+            voting_service.start_closing(session, CLI_ACTOR, day.round_id, 0)
+        sign_in(client, "steward")
+
+        page = client.get(f"/manage/rounds/{day.round_id}/paper-ballots?count=2")
+
+        assert page.status_code == 409 and "no more paper ballots can be printed" in page.text
+        assert "Sheet number</span>" not in page.text
+
 class TestTheBooksAddUp:
     def test_passes_and_paper_together_add_up_to_the_box_and_the_round_verifies(self, db, tmp_path):
         day = a_pb_day(db)
@@ -383,10 +411,11 @@ class TestTheBooksAddUp:
         results = client.get(f"/rounds/{day.round_id}/results")
 
         assert "signed off by" in page.text
-        assert re.search(r"Ballots on paper, entered twice alike</th><td>1<", page.text)
+        assert re.search(r"Ballots on paper, entered alike by two stewards or settled by the chair</th><td>1<",
+                         page.text)
         assert re.search(r"Sheets handed out at the desk</th><td>1<", page.text)
         assert "It adds up" in page.text
-        assert "On a paper ballot, entered by two stewards" in results.text
+        assert "On a paper ballot, entered alike by two stewards or settled by the chair" in results.text
 
 
 class TestThePages:

@@ -18,8 +18,9 @@ from governance import repository as governance_repo
 from governance.models import VoteStatus
 from governance.permissions import CHAIR, CurrentStaff, require_round_role
 from proposals import repository as proposals_repo
+from scrutiny import call_in
+from voting import paper, service
 from voting import repository as voting_repo
-from voting import service
 
 router = APIRouter()
 
@@ -64,6 +65,11 @@ def _confirm_page(request: Request, session, staff, round_id: int, step: str, er
         "turnout": voting_repo.ballot_count(session, round_id),
         "passes_issued": voting_repo.passes_issued(session, round_id),
         "in_progress": service.ballots_in_progress(session, round_id),
+        "channels": voting_repo.channel_counts(session, round_id),
+        # What would refuse the step, shown before the chair presses rather than after.
+        "unsettled": paper.unsettled(session, round_id) if step == "close" else [],
+        "unsettled_words": paper.WORDS,
+        "paused": call_in.paused_decision_for_round(session, round_id) if step == "open" else None,
         "form": form or {"grace_minutes": f"{_grace_seconds(request) / 60:g}"},
         "error": error, "errors": {error.field: error.message} if error and error.field else {},
     }, status_code=error.status_code if error else 200)

@@ -212,9 +212,17 @@ def _choices_from_form(form, voting_round: Round, projects: list) -> tuple[Ballo
         else:
             given[project] = kept[project] = number
     if bad:
-        message = (i18n.N_("Points must be whole numbers, 0 or more: check %(projects)s.") if kind == BallotKind.points
-                   else i18n.N_("Choices must be whole numbers, 0 or more: check %(projects)s."))
-        raise _Refused(i18n.gettext(message, projects=", ".join(bad)), kept)
+        if kind == BallotKind.scores:
+            # Say the range the ballot takes: "0 or more" would invite a 0 the range refuses.
+            message = i18n.gettext("Scores must be whole numbers from %(low)s to %(high)s: check %(projects)s.",
+                                   low=voting_round.score_min, high=voting_round.score_max, projects=", ".join(bad))
+        elif kind == BallotKind.points:
+            message = i18n.gettext("Points must be whole numbers, 0 or more: check %(projects)s.",
+                                   projects=", ".join(bad))
+        else:
+            message = i18n.gettext("Places must be whole numbers, 1 or more: check %(projects)s.",
+                                   projects=", ".join(bad))
+        raise _Refused(message, kept)
     if kind == BallotKind.scores:
         return BallotChoices(scores=given), given
     if kind == BallotKind.points:

@@ -6,11 +6,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 
 from core import access, i18n
-from core.errors import InvalidInput, PlatformError
+from core.errors import Conflict, InvalidInput, PlatformError
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
-from governance.models import BallotKind, Role
+from governance.models import BallotKind, Role, VoteStatus
 from governance.permissions import CHAIR, RUNS_EVENT_DESK, CurrentStaff, require_round_role
 from proposals import repository as proposals_repo
 from voting import paper
@@ -77,10 +77,14 @@ def print_sheets(request: Request, round_id: int, session: SessionDep, staff: Cu
     error, numbers = None, []
     wanted = count.strip() or str(DEFAULT_PRINT_COUNT)
     try:
+        if voting_round.vote_status in (VoteStatus.closed, VoteStatus.published) or voting_round.is_closing:
+            # A sheet printed now could never be entered: paper is keyed while voting is open.
+            raise Conflict("Voting on this round has closed, so no more paper ballots can be printed: a sheet "
+                           "printed now could never be counted.", field="count")
         if not (wanted.isascii() and wanted.isdigit() and len(wanted) <= 4):
             raise InvalidInput("Enter how many sheets to print, as a whole number from 1 to 500.", field="count")
         numbers = paper.new_sheet_numbers(round_id, int(wanted))
-    except InvalidInput as refused:
+    except (InvalidInput, Conflict) as refused:
         error = refused
     context = _ballot_context(voting_round, projects)
     languages = ["en", "cy"] if welsh == "yes" else ["en"]

@@ -23,7 +23,7 @@ router = APIRouter()
 
 CHANNEL_WORDS = {Channel.kiosk: i18n.N_("At a tablet at the event"), Channel.phone: i18n.N_("On their own phone"),
                  Channel.online: i18n.N_("Online, through the open API"),
-                 Channel.paper: i18n.N_("On a paper ballot, entered by two stewards")}
+                 Channel.paper: i18n.N_("On a paper ballot, entered alike by two stewards or settled by the chair")}
 
 # Why a project was not funded is stored with the result in English (the counting rules know no
 # language); the reasons residents read are put in the page's language from these shapes.
