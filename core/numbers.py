@@ -50,6 +50,22 @@ def parse_money(text: str, label: str, *, example: str = "1500", field: str | No
                        field=field)
 
 
+def parse_pounds_and_pence(text: str, label: str, *, field: str | None = None) -> int:
+    """An amount as it is written on a receipt, "£1,234.50", "12.5" or "40", in pence.
+
+    Grants and budgets are whole pounds; what is spent against them is not."""
+    cleaned = text.strip().replace(",", "").replace("£", "")
+    pounds, point, pence = cleaned.partition(".")
+    written = (pounds or point) and (not pounds or is_ascii_whole(pounds, max_digits=len(pounds))) \
+        and (not point or is_ascii_whole(pence, max_digits=2))
+    if not written:
+        raise InvalidInput(gettext("%(label)s must be in pounds and pence written with the digits 0 to 9 "
+                                   "(for example 12.50).", label=gettext(label)), field=field)
+    if len(pounds) > len(str(MAX_MONEY)) or int(pounds or "0") > MAX_MONEY:
+        raise InvalidInput(_between(label, 0, MAX_MONEY), field=field)
+    return int(pounds or "0") * 100 + (int(pence.ljust(2, "0")) if point else 0)
+
+
 def parse_id(value: object, label: str = "id") -> int:
     """A row id from a form or a JSON body: an int, or a string of ASCII digits, within 1..MAX_ID."""
     if isinstance(value, bool):

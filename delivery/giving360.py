@@ -5,6 +5,7 @@ import re
 
 from sqlmodel import Session
 
+from core.money import json_number
 from delivery import repository, service
 from governance import repository as governance_repo
 from governance.models import as_utc
@@ -60,7 +61,7 @@ def giving360_for_round(session: Session, round_id: int, *, base_url: str = "") 
                                                "name": record_of_grant.recipient_name}]
             grant["plannedDates"] = [{"startDate": record_of_grant.planned_start.isoformat(),
                                       "endDate": record_of_grant.planned_end.isoformat()}]
-            grant["amountDisbursed"] = service.spent(session, record_of_grant.id)
+            grant["amountDisbursed"] = json_number(service.spent(session, record_of_grant.id))
             if base_url:
                 grant["url"] = f"{base_url.rstrip('/')}/projects/{record_of_grant.id}"
         grants.append(grant)

@@ -1,14 +1,17 @@
 """Grants for funded projects, the spend against them and what they delivered.
 
-Amounts are whole pounds, like budgets and costs. Evidence files are kept beside the spend entry
-they support, in their own table, so listing a ledger never reads the files."""
+Grants are whole pounds, like budgets and costs; spend is kept in pence, as receipts are. Evidence
+files are kept beside the spend entry they support, in their own table, so listing a ledger never
+reads the files."""
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from core.money import pounds
 from governance.models import utcnow
 
 
@@ -37,17 +40,23 @@ class Grant(SQLModel, table=True):
 class SpendEntry(SQLModel, table=True):
     __tablename__ = "delivery_spend"
     # The same date, amount and description twice is a double entry, not two payments.
-    __table_args__ = (UniqueConstraint("grant_id", "spent_on", "amount", "description"),)
+    __table_args__ = (UniqueConstraint("grant_id", "spent_on", "amount_pence", "description",
+                                       name="uq_delivery_spend_entry"),)
 
     id: int | None = Field(default=None, primary_key=True)
     grant_id: int = Field(foreign_key="delivery_grant.id", index=True)
     spent_on: date
-    amount: int
+    amount_pence: int
     description: str
     entered_by: str                   # actor reference: "staff:3", or "recipient" through a link
     over_grant_override: bool = False
     evidence_type: str | None = None  # application/pdf, image/png, image/jpeg
     created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def amount(self) -> int | Decimal:
+        """In pounds: 250 or 12.50."""
+        return pounds(self.amount_pence)
 
 
 class SpendEvidence(SQLModel, table=True):

@@ -45,9 +45,10 @@ def spend_of(session: Session, grant_id: int) -> list[SpendEntry]:
                              .order_by(SpendEntry.spent_on, SpendEntry.id)))
 
 
-def duplicate_spend(session: Session, grant_id: int, spent_on, amount: int, description: str) -> SpendEntry | None:
+def duplicate_spend(session: Session, grant_id: int, spent_on, amount_pence: int,
+                    description: str) -> SpendEntry | None:
     return session.exec(select(SpendEntry).where(SpendEntry.grant_id == grant_id, SpendEntry.spent_on == spent_on,
-                                                 SpendEntry.amount == amount,
+                                                 SpendEntry.amount_pence == amount_pence,
                                                  SpendEntry.description == description)).first()
 
 

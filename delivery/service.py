@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlmodel import Session
 
@@ -13,7 +14,8 @@ from core import audit, files, i18n
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.i18n import N_
-from core.numbers import MAX_ID, MAX_MONEY, parse_money, parse_whole
+from core.money import pounds
+from core.numbers import MAX_ID, MAX_MONEY, parse_money, parse_pounds_and_pence, parse_whole
 from core.text import storable
 from delivery import repository
 from delivery.events import DeliveryEvent
@@ -134,8 +136,9 @@ def evidence_type(content: bytes) -> str:
     raise InvalidInput(i18n.gettext("The evidence must be a PDF or an image (PNG or JPEG)."), field="evidence")
 
 
-def spent(session: Session, grant_id: int) -> int:
-    return sum(e.amount for e in repository.spend_of(session, grant_id))
+def spent(session: Session, grant_id: int) -> int | Decimal:
+    """In pounds (with pence when there are any)."""
+    return pounds(sum(e.amount_pence for e in repository.spend_of(session, grant_id)))
 
 
 def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str, amount: str, description: str,
@@ -144,34 +147,35 @@ def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str
     if amount.strip().startswith("-"):
         raise InvalidInput(i18n.gettext("A spend entry cannot be negative; record a refund as a note to the "
                                         "officer."), field="amount")
-    value = parse_money(amount, N_("The amount"), field="amount")
+    value = parse_pounds_and_pence(amount, N_("The amount"), field="amount")
     if value == 0:
         raise InvalidInput(i18n.gettext("The amount must be more than £0."), field="amount")
     day = _on_the_grant(parse_day(spent_on, N_("The date"), field="spent_on"), grant, today, field="spent_on")
     what = _text(description, N_("what the money was spent on"), field="description", limit=500)
     if repository.duplicate_spend(session, grant.id, day, value, what) is not None:
-        raise Conflict(i18n.gettext("This entry is already in the ledger: £%(amount)s on %(day)s for %(what)s.",
-                                    amount=f"{value:,}", day=day.isoformat(), what=what), field="description")
+        raise Conflict(i18n.gettext("This entry is already in the ledger: %(amount)s on %(day)s for %(what)s.",
+                                    amount=i18n.money(pounds(value)), day=i18n.format_date(day), what=what),
+                       field="description")
     media_type = evidence_type(evidence) if evidence else None
-    before = spent(session, grant.id)
-    over = before + value > grant.amount
+    before = sum(e.amount_pence for e in repository.spend_of(session, grant.id))
+    over = before + value > grant.amount * 100
     if over and not override:
-        raise Conflict(i18n.gettext("This would bring the spend to £%(total)s, over the grant of £%(grant)s. "
-                                    "An officer can allow it.", total=f"{before + value:,}",
-                                    grant=f"{grant.amount:,}"), field="amount")
+        raise Conflict(i18n.gettext("This would bring the spend to %(total)s, over the grant of %(grant)s. "
+                                    "An officer can allow it.", total=i18n.money(pounds(before + value)),
+                                    grant=i18n.money(grant.amount)), field="amount")
     if over and actor.role not in OVERRIDES_SPEND and actor.role != "admin":
         raise NotAllowed("Only an officer can allow spend beyond the grant.")
-    entry = SpendEntry(grant_id=grant.id, spent_on=day, amount=value, description=what, entered_by=actor.ref,
+    entry = SpendEntry(grant_id=grant.id, spent_on=day, amount_pence=value, description=what, entered_by=actor.ref,
                        over_grant_override=over, evidence_type=media_type)
     session.add(entry)
     session.flush()
     if evidence:
         session.add(SpendEvidence(spend_id=entry.id, media_type=media_type, content=evidence))
     audit.append(session, actor, DeliveryEvent.spend_recorded, f"grant:{grant.id}", {
-        "entry": entry.id, "amount": value, "spent_on": day.isoformat(), "evidence": media_type})
+        "entry": entry.id, "amount_pence": value, "spent_on": day.isoformat(), "evidence": media_type})
     if over:
         audit.append(session, actor, DeliveryEvent.spend_over_grant_allowed, f"grant:{grant.id}", {
-            "entry": entry.id, "spent": before + value, "grant": grant.amount})
+            "entry": entry.id, "spent_pence": before + value, "grant": grant.amount})
     return entry
 
 
@@ -184,7 +188,8 @@ def return_underspend(session: Session, actor: Actor, grant_id: int, *, today: d
         raise Conflict(f"£{grant.returned_amount:,} of this grant was already returned.")
     if today <= grant.planned_end:
         raise Conflict(f"Underspend is returned after the planned end, {grant.planned_end.isoformat()}.")
-    left = grant.amount - spent(session, grant.id)
+    # Budgets are whole pounds: the odd pence of an underspend stay with the grant.
+    left = (grant.amount * 100 - sum(e.amount_pence for e in repository.spend_of(session, grant.id))) // 100
     if left <= 0:
         raise Conflict("Nothing is left unspent on this grant.")
     this_round = governance_repo.get_round(session, grant.round_id)
@@ -280,14 +285,14 @@ def add_outcome(session: Session, actor: Actor, grant_id: int, *, savings_per_ye
 @dataclass
 class GrantSummary:
     grant: Grant
-    spent: int
+    spent: int | Decimal
     last_report: date
     flags: list[str]
     late_milestones: list[Milestone]
     savings_per_year: int
 
     @property
-    def remaining(self) -> int:
+    def remaining(self) -> int | Decimal:
         return self.grant.amount - self.spent
 
 
@@ -295,15 +300,15 @@ def summarise(session: Session, grant: Grant, today: date) -> GrantSummary:
     entries = repository.spend_of(session, grant.id)
     outputs = repository.outputs_of(session, grant.id)
     milestones = repository.milestones_of(session, grant.id)
-    total = sum(e.amount for e in entries)
+    total = pounds(sum(e.amount_pence for e in entries))
     reports = [e.spent_on for e in entries] + [o.reported_on for o in outputs] + [
         m.actual_on for m in milestones if m.actual_on]
     last_report = max(reports, default=grant.award_date)
     flags = []
     if total > grant.amount:
-        flags.append(i18n.gettext("Overspent by £%(amount)s", amount=f"{total - grant.amount:,}"))
+        flags.append(i18n.gettext("Overspent by %(amount)s", amount=i18n.money(total - grant.amount)))
     if today > grant.planned_end and total < grant.amount:
-        flags.append(i18n.gettext("Underspent by £%(amount)s at the end date", amount=f"{grant.amount - total:,}"))
+        flags.append(i18n.gettext("Underspent by %(amount)s at the end date", amount=i18n.money(grant.amount - total)))
     if (today - last_report).days > NO_REPORT_DAYS and today <= grant.planned_end:
         flags.append(i18n.gettext("No report for %(days)s days", days=(today - last_report).days))
     late = [m for m in milestones if m.is_late(today)]

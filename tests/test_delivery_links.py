@@ -4,6 +4,7 @@ photos. The same checks hold as for officers, a link stops working when it expir
 and what the recipient entered is marked as theirs, in the log as "recipient organisation"."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlmodel import select
@@ -123,7 +124,8 @@ class TestTheRecipientReportsSpend:
     @pytest.mark.parametrize("values, evidence, status, field, message", [
         ({"amount": "-50"}, None, 422, "amount", "cannot be negative"),
         ({"amount": "0"}, None, 422, "amount", "more than £0"),
-        ({"amount": "lots"}, None, 422, "amount", "whole number"),
+        ({"amount": "lots"}, None, 422, "amount", "pounds and pence"),
+        ({"amount": "12.505"}, None, 422, "amount", "pounds and pence"),
         ({"spent_on": (TODAY + timedelta(days=1)).isoformat()}, None, 422, "spent_on", "cannot be in the future"),
         ({"spent_on": "31/03/2026"}, None, 422, "spent_on", "year-month-day"),
         ({"spent_on": "1900-01-01"}, None, 422, "spent_on", "before the grant was awarded on 1 March 2026"),
@@ -149,6 +151,18 @@ class TestTheRecipientReportsSpend:
         assert "Paint &amp; brushes" in refused.text or field == "description"
         with db.session() as session:
             assert repository.spend_of(session, grant_id) == []
+
+    def test_pounds_and_pence_are_kept_as_the_receipt_says(self, db, link, client):
+        _, grant_id, _, token = link
+
+        sent = post_spend(client, token, amount="£1,212.50", description="Leaflets")
+        page = client.get(sent.headers["location"]).text
+
+        assert sent.status_code == 303 and "£1,212.50" in page
+        with db.session() as session:
+            [entry] = repository.spend_of(session, grant_id)
+            assert entry.amount_pence == 121_250 and service.spent(session, grant_id) == Decimal("1212.50")
+        assert "£1,212.50" in client.get(f"/projects/{grant_id}").text
 
     def test_the_same_entry_twice_is_refused(self, db, link, client):
         _, grant_id, _, token = link

@@ -115,8 +115,8 @@ def _add_consult_and_delivery(session, objects: Objects, resident) -> None:
                   award_date=today, planned_start=today, planned_end=today + timedelta(days=90))
     session.add_all([comment, proposal, grant])
     session.flush()
-    spend = SpendEntry(grant_id=grant.id, spent_on=today, amount=1_000, description="Paint", entered_by="staff:1",
-                       evidence_type="application/pdf")
+    spend = SpendEntry(grant_id=grant.id, spent_on=today, amount_pence=100_000, description="Paint",
+                       entered_by="staff:1", evidence_type="application/pdf")
     session.add(spend)
     session.flush()
     session.add(SpendEvidence(spend_id=spend.id, media_type="application/pdf", content=b"%PDF-1.4 receipt"))
