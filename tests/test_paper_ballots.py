@@ -536,6 +536,25 @@ class TestThePages:
             [ballot] = voting_repo.ballots_of(session, day.round_id)
         assert json.loads(ballot.choices) == {"scores": {str(day.proposals[0].id): 1}}
 
+    def test_a_refused_decision_is_explained_beside_its_sheet_with_the_choice_kept(self, client, db):
+        day = a_pb_day(db)
+        hand_out(db, day.round_id, 2)
+        first, second = sheets(day.round_id, 2)
+        for number in (first, second):
+            enter(db, STEWARD_A, day.round_id, number, scores(day, 4))
+            enter(db, STEWARD_B, day.round_id, number, scores(day, 1))
+        token = sign_in(client, "chair")
+
+        refused = client.post(f"/manage/rounds/{day.round_id}/paper/decide",
+                              data={"csrf_token": token, "sheet": second, "entry": "spoilt", "reason": ""})
+
+        assert refused.status_code == 422
+        forms = refused.text.split('action="/manage/rounds/')
+        [other_form] = [f for f in forms if f'name="sheet" value="{first}"' in f]
+        [this_form] = [f for f in forms if f'name="sheet" value="{second}"' in f]
+        assert 'class="field-error"' in this_form and 'value="spoilt" checked' in this_form
+        assert 'class="field-error"' not in other_form and "checked" not in other_form
+
     def test_an_officer_cannot_enter_paper(self, client, db):
         day = a_pb_day(db)
         sign_in(client, "officer")

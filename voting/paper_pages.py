@@ -97,7 +97,8 @@ def print_sheets(request: Request, round_id: int, session: SessionDep, staff: Cu
 
 
 def _entry_page(request: Request, session, staff, round_id: int, *, error: PlatformError | None = None,
-                form: dict | None = None, chosen: dict | None = None, message: str | None = None):
+                form: dict | None = None, chosen: dict | None = None, message: str | None = None,
+                decision: dict | None = None):
     voting_round, actor = require_round_role(session, staff, round_id, ENTERS_PAPER)
     projects = proposals_repo.on_ballot(session, round_id)
     sheets = paper.overview(session, round_id)
@@ -110,6 +111,8 @@ def _entry_page(request: Request, session, staff, round_id: int, *, error: Platf
         "settled": [s for s in sheets if s.status not in paper.UNSETTLED],
         "is_chair": actor.role in (Role.chair, "admin"), "actor": actor,
         "form": form or {}, "chosen": chosen or {}, "message": message, "error": error,
+        # The chair's refused decision: which sheet, and what was chosen, shown again beside it.
+        "decision": decision or {},
         "errors": {error.field: error.message} if error is not None and error.field else {},
         "marks_of": _marks_words,
         **_ballot_context(voting_round, projects),
@@ -198,7 +201,8 @@ async def decide_sheet(request: Request, round_id: int, db: DatabaseDep, staff: 
         if error.status_code in (401, 403):
             raise
         with db.session() as session:
-            return _entry_page(request, session, staff, round_id, error=error)
+            return _entry_page(request, session, staff, round_id, error=error,
+                               decision={"sheet": sheet, "entry": choice, "reason": reason})
     words = "counted" if record.status == paper.COUNTED else "recorded as spoilt"
     return RedirectResponse(f"/manage/rounds/{round_id}/paper?done={quote_plus(f'Sheet {record.number} is {words}')}",
                             status_code=303)
