@@ -42,7 +42,9 @@ def _is_webp(content: bytes) -> bool:
 
 
 def _is_pdf(content: bytes) -> bool:
-    return content.startswith(b"%PDF-") and b"%%EOF" in content[-TAIL:]
+    # Every PDF holds at least one object ("1 0 obj"): "%PDF-%%EOF" alone is not a document.
+    return (content.startswith(b"%PDF-") and b"%%EOF" in content[-TAIL:] and len(content) >= 32
+            and b" obj" in content)
 
 
 CHECKS = {PDF: _is_pdf, PNG: _is_png, JPEG: _is_jpeg, WEBP: _is_webp}

@@ -54,8 +54,16 @@ def parse_pounds_and_pence(text: str, label: str, *, field: str | None = None) -
     """An amount as it is written on a receipt, "£1,234.50", "12.5" or "40", in pence.
 
     Grants and budgets are whole pounds; what is spent against them is not."""
-    cleaned = text.strip().replace(",", "").replace("£", "")
+    cleaned = text.strip().replace("£", "")
     pounds, point, pence = cleaned.partition(".")
+    # A comma only groups thousands ("1,212.50"); "12,50" is pence written the continental way and
+    # must not become £1,250.
+    groups = pounds.split(",")
+    if len(groups) > 1 and not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
+        raise InvalidInput(gettext("%(label)s must be in pounds and pence with a point before the pence "
+                                   "(for example 12.50); a comma only separates thousands.", label=gettext(label)),
+                           field=field)
+    pounds = pounds.replace(",", "")
     written = (pounds or point) and (not pounds or is_ascii_whole(pounds, max_digits=len(pounds))) \
         and (not point or is_ascii_whole(pence, max_digits=2))
     if not written:

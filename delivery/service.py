@@ -150,6 +150,11 @@ def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str
     value = parse_pounds_and_pence(amount, N_("The amount"), field="amount")
     if value == 0:
         raise InvalidInput(i18n.gettext("The amount must be more than £0."), field="amount")
+    if value > grant.amount * 100:
+        # No override covers this: one payment bigger than the whole grant is a typing mistake, and
+        # the ledger is public.
+        raise InvalidInput(i18n.gettext("One entry cannot be more than the whole grant of %(grant)s: check the "
+                                        "amount.", grant=i18n.money(grant.amount)), field="amount")
     day = _on_the_grant(parse_day(spent_on, N_("The date"), field="spent_on"), grant, today, field="spent_on")
     what = _text(description, N_("what the money was spent on"), field="description", limit=500)
     if repository.duplicate_spend(session, grant.id, day, value, what) is not None:

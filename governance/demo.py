@@ -19,7 +19,10 @@ MEMBERS = [
 ]
 
 
-def seed_governance_demo(session: Session, partnership_id: int, suffix: str = "") -> None:
+def seed_governance_demo(session: Session, partnership_id: int, suffix: str = "",
+                         ballot_round_id: int | None = None) -> None:
+    """`ballot_round_id`: the round whose ballot the second meeting decides, so that calling that
+    decision in holds its vote back."""
     for username, name in MEMBERS:
         staff = governance_service.create_staff(session, CLI_ACTOR, username=username + suffix, display_name=name,
                                                 password=None)
@@ -46,7 +49,7 @@ def seed_governance_demo(session: Session, partnership_id: int, suffix: str = ""
         agenda="Minutes of the last meeting\nProposals for the ballot\nDeclarations of interest")
     meetings.approve_minutes(session, CLI_ACTOR, minutes.id, second.id)
     meetings.record_decision(session, CLI_ACTOR, second.id, "Put the 17 eligible proposals on the Community Fund "
-                             "2026 ballot")
+                             "2026 ballot", round_id=ballot_round_id)
     meetings.draft_minutes(
         session, CLI_ACTOR, second.id,
         "The minutes of the last meeting were approved. Officers reported on the feasibility of the proposals; "

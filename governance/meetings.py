@@ -190,10 +190,19 @@ def approve_minutes(session: Session, actor: Actor, minutes_id: int, at_meeting_
     return minutes
 
 
+def held_by_now(meeting: Meeting) -> bool:
+    """Whether the meeting has taken place. A day's grace: the hall's clock (UK time) runs up to an hour
+    ahead of the server's UTC, so just after midnight "today" there is still "yesterday" here."""
+    return meeting.held_on <= utcnow().date() + timedelta(days=1)
+
+
 def record_decision(session: Session, actor: Actor, meeting_id: int, text: str, *,
                     round_id: int | None = None) -> Decision:
     """`round_id`: the round whose next steps this decision authorises, if any (see Decision.round_id)."""
     meeting = get_meeting(session, meeting_id)
+    if not held_by_now(meeting):
+        raise Conflict(f"The meeting of {format_date(meeting.held_on)} has not been held yet: record its decisions "
+                       "once it has.", field="decision")
     if round_id is not None and repository.get_round(session, round_id).partnership_id != meeting.partnership_id:
         raise InvalidInput("Choose one of this partnership's rounds.", field="round_id")
     text = " ".join(storable(text).split())

@@ -18,6 +18,7 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.i18n import format_date
 from core.settings import get_settings
 from core.text import storable
+from governance import meetings
 from governance import repository as governance_repo
 from governance.models import Decision, Meeting, Partnership, Round, StaffAccount, as_utc, utcnow
 from scrutiny.events import ScrutinyEvent
@@ -133,12 +134,12 @@ def call_in(session: Session, actor: Actor, staff: StaffAccount, decision_id: in
 
 
 def reconsidering_meetings(session: Session, called: CallIn) -> list[Meeting]:
-    """The meetings a call-in could have been reconsidered at: the partnership's, on or after the day
-    it was called in."""
+    """The meetings a call-in could have been reconsidered at: the partnership's, held on or after the
+    day it was called in, and held by now."""
     called_on = date.fromisoformat(called.called_at[:10])
-    return list(session.exec(select(Meeting).where(Meeting.partnership_id == called.partnership_id,
-                                                   Meeting.held_on >= called_on)
-                             .order_by(Meeting.held_on, Meeting.id)))
+    found = session.exec(select(Meeting).where(Meeting.partnership_id == called.partnership_id,
+                                               Meeting.held_on >= called_on).order_by(Meeting.held_on, Meeting.id))
+    return [meeting for meeting in found if meetings.held_by_now(meeting)]
 
 
 def _amended(text: str) -> str:
@@ -165,8 +166,8 @@ def record_outcome(session: Session, actor: Actor, staff: StaffAccount, decision
         raise InvalidInput("Choose upheld, amended or withdrawn.", field="outcome")
     if meeting_id is not None and meeting_id not in {m.id for m in reconsidering_meetings(session, called)}:
         raise InvalidInput(f"Choose a meeting of this partnership held on or after the day the decision was "
-                           f"called in, {format_date(called.called_at)}: the partnership cannot have reconsidered it "
-                           "before.", field="meeting_id")
+                           f"called in, {format_date(called.called_at)}, and already held: the partnership "
+                           "cannot have reconsidered it at any other.", field="meeting_id")
     note = storable(note).strip()
     if len(note) > 4000:
         raise InvalidInput("Keep the note under 4,000 characters.", field="note")

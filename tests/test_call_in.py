@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from core.audit import CLI_ACTOR, Actor, AuditEvent, verify_chain
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from governance import meetings
 from governance import service as governance_service
 from governance.models import Decision, Role
@@ -37,7 +37,7 @@ def a_decided_round(db, *, about_round: bool = True):
         meeting = meetings.schedule_meeting(session, CLI_ACTOR, partnership_id=partnership.id,
                                             held_on=TODAY - timedelta(days=1), place="Town Hall")
         later = meetings.schedule_meeting(session, CLI_ACTOR, partnership_id=partnership.id,
-                                          held_on=TODAY + timedelta(days=14), place="Library")
+                                          held_on=TODAY, place="Library")
         decision = meetings.record_decision(session, CLI_ACTOR, meeting.id, DECISION,
                                             round_id=voting_round.id if about_round else None)
     return partnership, chair, scrutiny, voting_round, decision, later
@@ -394,6 +394,22 @@ class TestAnAttacker:
         with db.session(write=True) as session, pytest.raises(InvalidInput, match="on or after the day"):
             call_in.record_outcome(session, CLI_ACTOR, session.get(type(chair), chair.id), decision.id, "upheld",
                                    meeting_id=decision.meeting_id)
+
+    def test_a_meeting_not_yet_held_is_neither_offered_nor_accepted(self, db, client):
+        partnership, chair, scrutiny, _, decision, _ = a_decided_round(db)
+        called_in(db, decision, scrutiny)
+        with db.session(write=True) as session:
+            next_month = meetings.schedule_meeting(session, CLI_ACTOR, partnership_id=partnership.id,
+                                                   held_on=TODAY + timedelta(days=30), place="Library")
+        sign_in(client, "chair")
+
+        assert f'value="{next_month.id}"' not in client.get(f"/manage/decisions/{decision.id}").text
+        with db.session(write=True) as session, pytest.raises(InvalidInput, match="already held"):
+            call_in.record_outcome(session, CLI_ACTOR, session.get(type(chair), chair.id), decision.id, "upheld",
+                                   meeting_id=next_month.id)
+        # Nor can a meeting that has not happened yet make a decision.
+        with db.session(write=True) as session, pytest.raises(Conflict, match="has not been held yet"):
+            meetings.record_decision(session, CLI_ACTOR, next_month.id, "Adopt the priorities")
 
 class TestAPausedDecisionHoldsBackGrants:
     def test_a_called_in_decision_to_fund_the_projects_holds_back_their_grants(self, db):

@@ -175,6 +175,15 @@ class TestClosingWithAGracePeriod:
         assert "Voting is closed" in page.text
         assert round_of(db, day).vote_status == "closed"
 
+    def test_ending_a_grace_period_that_never_started_does_not_claim_the_vote_closed(self, client, db):
+        day = a_pb_day(db)
+        token = sign_in(client, "chair")
+
+        page = client.post(f"/manage/rounds/{day.round_id}/close/now", data={"csrf_token": token})
+
+        assert page.status_code == 409 and "Voting is open and not closing" in page.text
+        assert "Voting is closed" not in page.text and round_of(db, day).vote_status == "open"
+
     def test_the_command_line_closes_at_once_with_now(self, client, db, database_url):
         day = a_pb_day(db)
         [code] = passes_for(db, day.round_id)

@@ -143,6 +143,9 @@ class TestTheSpendLedger:
             spend(db, day, grant_id, role="chair", amount="2000", description="Extra", override=True)
 
         spend(db, day, grant_id, amount="2000", description="Extra", override=True, spent_on="2026-11-20")
+        # No override covers one entry bigger than the whole grant: a typing mistake on a public ledger.
+        with pytest.raises(InvalidInput, match="more than the whole grant of £60,000"):
+            spend(db, day, grant_id, amount="999999999999", description="Typo", override=True)
 
         with db.session() as session:
             summary = service.summarise(session, repository.get_grant(session, grant_id), TODAY)

@@ -126,16 +126,18 @@ class TestTheRecipientReportsSpend:
         ({"amount": "0"}, None, 422, "amount", "more than £0"),
         ({"amount": "lots"}, None, 422, "amount", "pounds and pence"),
         ({"amount": "12.505"}, None, 422, "amount", "pounds and pence"),
+        ({"amount": "12,50"}, None, 422, "amount", "a comma only separates thousands"),
+        ({"amount": "1,0,0"}, None, 422, "amount", "a comma only separates thousands"),
         ({"spent_on": (TODAY + timedelta(days=1)).isoformat()}, None, 422, "spent_on", "cannot be in the future"),
         ({"spent_on": "31/03/2026"}, None, 422, "spent_on", "year-month-day"),
         ({"spent_on": "1900-01-01"}, None, 422, "spent_on", "before the grant was awarded on 1 March 2026"),
         ({"spent_on": "2026-02-28"}, None, 422, "spent_on", "before the grant was awarded"),
         ({"description": "   "}, None, 422, "description", "Enter what the money was spent on"),
-        ({"amount": "60001"}, None, 409, "amount", "over the grant of £60,000. An officer can allow it"),
-        ({"amount": "60001", "override": "yes"}, None, 409, "amount", "An officer can allow it"),
+        ({"amount": "60001"}, None, 422, "amount", "more than the whole grant of £60,000"),
         ({}, ("invoice.pdf", b"MZ\x90 not a pdf", "application/pdf"), 422, "evidence", "PDF or an image"),
         ({}, ("receipt.png", b"\x89PNG\r\n\x1a\n", "image/png"), 422, "evidence", "PDF or an image"),
         ({}, ("receipt.pdf", b"%PDF-1.4 and nothing more", "application/pdf"), 422, "evidence", "PDF or an image"),
+        ({}, ("receipt.pdf", b"%PDF-%%EOF", "application/pdf"), 422, "evidence", "PDF or an image"),
         ({}, ("huge.pdf", b"%PDF-" + b"0" * (4 * 1024 * 1024), "application/pdf"), 422, "evidence", "too big"),
     ])
     def test_what_cannot_be_right_is_refused_beside_its_field_keeping_what_was_typed(
@@ -163,6 +165,16 @@ class TestTheRecipientReportsSpend:
             [entry] = repository.spend_of(session, grant_id)
             assert entry.amount_pence == 121_250 and service.spent(session, grant_id) == Decimal("1212.50")
         assert "£1,212.50" in client.get(f"/projects/{grant_id}").text
+
+    def test_spend_beyond_the_grant_is_refused_even_when_the_form_claims_an_override(self, db, link, client):
+        _, grant_id, _, token = link
+        assert post_spend(client, token, amount="59000").status_code == 303
+
+        over = post_spend(client, token, amount="2000", description="Extra", override="yes")
+
+        assert over.status_code == 409 and "over the grant of £60,000. An officer can allow it" in over.text
+        with db.session() as session:
+            assert len(repository.spend_of(session, grant_id)) == 1
 
     def test_the_same_entry_twice_is_refused(self, db, link, client):
         _, grant_id, _, token = link

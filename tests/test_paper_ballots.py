@@ -353,6 +353,20 @@ class TestClosingWaitsForPaper:
         # The paper ballot is counted as paper, not as a ballot cast from a pass.
         assert "1 ballot has been cast: 0 on tablets and phones" in page and "and 1 on paper" in page
 
+    def test_the_close_page_warns_of_sheets_handed_out_and_never_entered(self, client, db):
+        day = a_pb_day(db)
+        hand_out(db, day.round_id, 3)
+        [number, _, _] = sheets(day.round_id, 3)
+        enter(db, STEWARD_A, day.round_id, number, scores(day, 2))
+        enter(db, STEWARD_B, day.round_id, number, scores(day, 2))
+        sign_in(client, "chair")
+
+        page = client.get(f"/manage/rounds/{day.round_id}/close").text
+
+        # Not a refusal (sheets taken home are never coming back), but said before the chair closes.
+        assert "2 paper sheets handed out at the desk have not been entered" in page
+        assert "Yes, close voting" in page
+
     def test_no_sheets_are_printed_for_a_round_whose_voting_has_closed(self, client, db):
         day = a_pb_day(db)
         with db.session(write=True) as session:

@@ -68,6 +68,7 @@ def _confirm_page(request: Request, session, staff, round_id: int, step: str, er
         "channels": voting_repo.channel_counts(session, round_id),
         # What would refuse the step, shown before the chair presses rather than after.
         "unsettled": paper.unsettled(session, round_id) if step == "close" else [],
+        "not_entered": paper.figures(session, round_id)["not_returned"] if step == "close" else 0,
         "unsettled_words": paper.WORDS,
         "paused": call_in.paused_decision_for_round(session, round_id) if step == "open" else None,
         "form": form or {"grace_minutes": f"{_grace_seconds(request) / 60:g}"},
@@ -149,7 +150,11 @@ def close_vote(request: Request, round_id: int, db: DatabaseDep, staff: CurrentS
 def close_vote_now(request: Request, round_id: int, db: DatabaseDep, staff: CurrentStaff):
     """End the grace period early, once the ballots in progress are in."""
     def do(session, actor):
-        service.finish_closing(session, actor, round_id)
+        # Already closed (a second press, or the grace period ran out) says so truly; an open vote
+        # that is not closing is not closed by this button.
+        closed_now = service.finish_closing(session, actor, round_id) is not None
+        if not closed_now and governance_repo.get_round(session, round_id).vote_status == VoteStatus.open:
+            raise Conflict("Voting is open and not closing: close it with “Close voting” first.")
         return "Voting+is+closed"
     return _chair_step(request, db, staff, round_id, "close", do)
 

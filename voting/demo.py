@@ -87,9 +87,9 @@ def seed_demo(session: Session, *, ballots: int = 0, force: bool = False) -> lis
     seed_delivery_demo(session, last_year.id)
 
     seed_proposals_demo(session, partnership.id, suffix=suffix)  # next year's ideas, before this year's round
-    _round_with_proposals(session, partnership.id, "Macclesfield Neighbourhood Partnership — Community Fund 2026",
-                          PROPOSALS)
-    seed_governance_demo(session, partnership.id, suffix)
+    this_year = _round_with_proposals(session, partnership.id,
+                                      "Macclesfield Neighbourhood Partnership — Community Fund 2026", PROPOSALS)
+    seed_governance_demo(session, partnership.id, suffix, ballot_round_id=this_year.id)
     return accounts
 
 
