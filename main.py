@@ -47,6 +47,7 @@ from core.web import BodySizeLimit, SecureCookiesOnHttps, SecurityHeaders
 def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> FastAPI:
     from consult.routes import api_router as consult_api_router
     from consult.routes import router as consult_router
+    from core.database import keep_checkpointing_wal
     from delivery.recipient import router as recipient_router
     from delivery.routes import router as delivery_router
     from governance.admin import router as admin_router
@@ -88,8 +89,11 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await bus.wait_until_listening()
         _prepare_routes(app)
         hourly_task = asyncio.create_task(keep_signing(db, settings.hourly_checkpoint_poll_seconds))
+        wal_task = asyncio.create_task(keep_checkpointing_wal(db)) if db.is_sqlite else None
         yield
         hourly_task.cancel()
+        if wal_task is not None:
+            wal_task.cancel()
         if isinstance(bus, PostgresBus):
             await bus.close()
         db.dispose()

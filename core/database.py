@@ -34,6 +34,10 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# About 80 MB of WAL at 4 KiB pages.
+WAL_BACKSTOP_PAGES = 20_000
+
+
 def create_engine_for(url: str) -> Engine:
     url = normalise_url(url)
     if not is_sqlite(url):
@@ -54,6 +58,11 @@ def create_engine_for(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
+        # SQLite copies the WAL back into the database every 1,000 pages, inside whichever commit
+        # crosses the mark: that commit (a group of ballots, holding the write queue) then waits for
+        # the copy and its fsync. The server checkpoints in the background instead (see
+        # Database.checkpoint_wal); this far higher mark is only a backstop for other processes.
+        cursor.execute(f"PRAGMA wal_autocheckpoint={WAL_BACKSTOP_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -125,6 +134,12 @@ class Database:
     def is_sqlite(self) -> bool:
         return is_sqlite(self.url)
 
+    def checkpoint_wal(self) -> None:
+        """Copy committed WAL pages into the database without blocking writers or readers (PASSIVE):
+        what a commit would otherwise do itself, on the voters' time."""
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A unit of work: commit at the end, roll back on error, then publish its events.
@@ -163,3 +178,20 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Bring the schema to the newest migration (the only way the schema is made)."""
     command.upgrade(alembic_config(url), "head")
+
+
+WAL_CHECKPOINT_SECONDS = 1.0
+
+
+async def keep_checkpointing_wal(db: Database, every: float = WAL_CHECKPOINT_SECONDS) -> None:
+    """The server's background checkpointer (SQLite): a PASSIVE checkpoint every second, in a
+    thread of its own, so no voter's commit pays for one."""
+    import asyncio
+    import logging
+
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await asyncio.to_thread(db.checkpoint_wal)
+        except Exception:  # noqa: BLE001 - a busy or failed checkpoint is retried next time
+            logging.getLogger(__name__).warning("WAL checkpoint failed", exc_info=True)
