@@ -4,6 +4,7 @@ from enum import StrEnum
 class DeliveryEvent(StrEnum):
     grant_awarded = "grant.awarded"
     spend_recorded = "spend.recorded"
+    spend_withdrawn = "spend.withdrawn"
     underspend_returned = "grant.underspend_returned"
     spend_over_grant_allowed = "spend.over_grant_allowed"
     milestone_added = "milestone.added"

@@ -52,6 +52,15 @@ class SpendEntry(SQLModel, table=True):
     over_grant_override: bool = False
     evidence_type: str | None = None  # application/pdf, image/png, image/jpeg
     created_at: datetime = Field(default_factory=utcnow)
+    # A line entered in error is withdrawn by an officer, never deleted: it stays on the public
+    # ledger, struck through with the reason, and no longer counts as spent.
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawn_reason: str | None = None
+
+    @property
+    def counts(self) -> bool:
+        return self.withdrawn_at is None
 
     @property
     def amount(self) -> int | Decimal:

@@ -15,7 +15,7 @@ from core.numbers import MAX_ID
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from delivery import dashboard, giving360, links, photos, repository, service
-from delivery.permissions import KEEPS_BOOKS
+from delivery.permissions import KEEPS_BOOKS, OVERRIDES_SPEND
 from delivery.service import GrantForm
 from governance import repository as governance_repo
 from governance.models import StaffAccount, utcnow
@@ -219,6 +219,18 @@ async def record_spend(request: Request, grant_id: int, db: DatabaseDep, staff: 
         service.record_spend(session, actor, grant_id, spent_on=spent_on, amount=amount, description=description,
                              today=today(), evidence=content, override=override == "yes")
     return await run_in_threadpool(_books_step, request, db, staff, grant_id, "spend", form, do)
+
+
+@access.staff_of(OVERRIDES_SPEND)
+@router.post("/manage/grants/{grant_id}/spend/{spend_id}/withdraw", dependencies=[CsrfChecked])
+def withdraw_spend(request: Request, grant_id: int, spend_id: int, db: DatabaseDep, staff: CurrentStaff,
+                   reason: Annotated[str, Form()] = ""):
+    """An officer withdraws a line entered in error; it stays on the ledger, struck through."""
+    with db.session() as session:  # a chair keeps the books but does not correct them: refused outright
+        require_round_role(session, staff, repository.get_grant(session, grant_id).round_id, OVERRIDES_SPEND)
+    return _books_step(request, db, staff, grant_id, "withdraw", {"reason": reason, "spend_id": spend_id},
+                       lambda session, actor: service.withdraw_spend(session, actor, grant_id, spend_id,
+                                                                     reason=reason))
 
 
 @access.staff_of(KEEPS_BOOKS)

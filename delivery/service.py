@@ -2,6 +2,7 @@
 refuses what cannot be right, and the flags a council watches (overspend, underspend at the end,
 no report for 60 days)."""
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from delivery.models import Grant, Milestone, MilestoneStatus, OutcomeEstimate, 
 from delivery.permissions import OVERRIDES_SPEND
 from governance import repository as governance_repo
 from governance import service as governance_service
+from governance.models import utcnow
 from proposals.models import Proposal
 from scrutiny import call_in
 from voting import certification
@@ -138,7 +140,7 @@ def evidence_type(content: bytes) -> str:
 
 def spent(session: Session, grant_id: int) -> int | Decimal:
     """In pounds (with pence when there are any)."""
-    return pounds(sum(e.amount_pence for e in repository.spend_of(session, grant_id)))
+    return pounds(sum(e.amount_pence for e in repository.spend_of(session, grant_id) if e.counts))
 
 
 def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str, amount: str, description: str,
@@ -162,7 +164,7 @@ def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str
                                     amount=i18n.money(pounds(value)), day=i18n.format_date(day), what=what),
                        field="description")
     media_type = evidence_type(evidence) if evidence else None
-    before = sum(e.amount_pence for e in repository.spend_of(session, grant.id))
+    before = sum(e.amount_pence for e in repository.spend_of(session, grant.id) if e.counts)
     over = before + value > grant.amount * 100
     if over and not override:
         raise Conflict(i18n.gettext("This would bring the spend to %(total)s, over the grant of %(grant)s. "
@@ -184,6 +186,27 @@ def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str
     return entry
 
 
+def withdraw_spend(session: Session, actor: Actor, grant_id: int, spend_id: int, *, reason: str) -> SpendEntry:
+    """An officer withdraws a ledger line entered in error, with the reason. It is not deleted: the
+    public ledger shows it struck through with the reason, and the log records who and why."""
+    if actor.role not in OVERRIDES_SPEND and actor.role != "admin":
+        raise NotAllowed("Only an officer can withdraw a spend entry.")
+    grant = repository.get_grant(session, grant_id, for_update=True)
+    entry = next((e for e in repository.spend_of(session, grant.id) if e.id == spend_id), None)
+    if entry is None:
+        raise NotFound("This grant's ledger has no such entry.")
+    if not entry.counts:
+        raise Conflict("This entry was already withdrawn.")
+    why = _text(reason, N_("why the entry is withdrawn"), field="reason", limit=300)
+    entry.withdrawn_at, entry.withdrawn_by, entry.withdrawn_reason = utcnow(), actor.ref, why
+    session.add(entry)
+    # The reason is on the public ledger; the log keeps its SHA-256, as it does any free text.
+    audit.append(session, actor, DeliveryEvent.spend_withdrawn, f"grant:{grant.id}", {
+        "entry": entry.id, "amount_pence": entry.amount_pence,
+        "reason_sha256": hashlib.sha256(why.encode("utf-8")).hexdigest()})
+    return entry
+
+
 def return_underspend(session: Session, actor: Actor, grant_id: int, *, today: date) -> Grant:
     """After the end date, what was not spent goes back to the partnership: added to the budget of
     its next round that has not opened voting yet (through governance's own service, audited there
@@ -194,7 +217,8 @@ def return_underspend(session: Session, actor: Actor, grant_id: int, *, today: d
     if today <= grant.planned_end:
         raise Conflict(f"Underspend is returned after the planned end, {grant.planned_end.isoformat()}.")
     # Budgets are whole pounds: the odd pence of an underspend stay with the grant.
-    left = (grant.amount * 100 - sum(e.amount_pence for e in repository.spend_of(session, grant.id))) // 100
+    left = (grant.amount * 100 - sum(e.amount_pence for e in repository.spend_of(session, grant.id)
+                                     if e.counts)) // 100
     if left <= 0:
         raise Conflict("Nothing is left unspent on this grant.")
     this_round = governance_repo.get_round(session, grant.round_id)
@@ -305,8 +329,8 @@ def summarise(session: Session, grant: Grant, today: date) -> GrantSummary:
     entries = repository.spend_of(session, grant.id)
     outputs = repository.outputs_of(session, grant.id)
     milestones = repository.milestones_of(session, grant.id)
-    total = pounds(sum(e.amount_pence for e in entries))
-    reports = [e.spent_on for e in entries] + [o.reported_on for o in outputs] + [
+    total = pounds(sum(e.amount_pence for e in entries if e.counts))
+    reports = [e.spent_on for e in entries if e.counts] + [o.reported_on for o in outputs] + [
         m.actual_on for m in milestones if m.actual_on]
     last_report = max(reports, default=grant.award_date)
     flags = []

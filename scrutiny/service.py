@@ -55,6 +55,7 @@ ACTION_LABELS = {
     "register.purged": N_("Register of passes reduced to counts"),
     "grant.awarded": N_("Grant awarded"),
     "spend.recorded": N_("Spending recorded"),
+    "spend.withdrawn": N_("A spending entry withdrawn by an officer"),
     "grant.underspend_returned": N_("Underspend returned to the next round"),
     "spend.over_grant_allowed": N_("Spending beyond the grant allowed by an officer"),
     "milestone.added": N_("Project milestone added"),

@@ -154,6 +154,34 @@ class TestTheSpendLedger:
             assert allowed.actor_ref == f"staff:{day.officer.id}" and allowed.subject == f"grant:{grant_id}"
 
 
+class TestAnEntryInError:
+    def test_an_officer_withdraws_it_with_a_reason_and_it_stays_on_the_public_ledger_struck_through(
+            self, db, grant, client):
+        day, grant_id = grant
+        spend(db, day, grant_id, amount="1000", description="Tools")
+        typo = spend(db, day, grant_id, amount="12050", description="Paint (typed 12050 for 120.50)")
+        with pytest.raises(NotAllowed, match="Only an officer"), db.session(write=True) as session:
+            service.withdraw_spend(session, actor_for(day.chair, "chair"), grant_id, typo.id, reason="Typo")
+        token = sign_in(client, "officer")
+
+        empty = client.post(f"/manage/grants/{grant_id}/spend/{typo.id}/withdraw",
+                            data={"csrf_token": token, "reason": " "})
+        done = client.post(f"/manage/grants/{grant_id}/spend/{typo.id}/withdraw",
+                           data={"csrf_token": token, "reason": "Typed £12,050 for £120.50"}, follow_redirects=False)
+        again = client.post(f"/manage/grants/{grant_id}/spend/{typo.id}/withdraw",
+                            data={"csrf_token": token, "reason": "Twice"})
+
+        assert empty.status_code == 422 and "was not withdrawn" in empty.text
+        assert done.status_code == 303 and again.status_code == 409
+        with db.session() as session:
+            assert service.spent(session, grant_id) == 1000  # the withdrawn line no longer counts
+            logged = session.exec(select(AuditEvent).where(AuditEvent.action == "spend.withdrawn")).one()
+        assert logged.actor_ref == f"staff:{day.officer.id}" and "Typed" not in logged.payload
+        client.cookies.clear()
+        public = client.get(f"/projects/{grant_id}").text
+        assert "<del>Paint (typed 12050 for 120.50)</del>" in public and "Typed £12,050 for £120.50" in public
+        assert "<strong>£1,000</strong> of £60,000 spent" in public
+
 class TestWhatACouncilWatches:
     def test_no_report_for_sixty_days_then_underspent_at_the_end(self, db, grant):
         day, grant_id = grant
