@@ -3,6 +3,7 @@
     .venv/bin/python bench/event_day.py            # 500 voters, 32 at a time, 50 screens, SQLite, one worker
     .venv/bin/python bench/event_day.py --quick    # 120 voters, 10 screens: a short run
     .venv/bin/python bench/event_day.py --postgres --workers 2
+    .venv/bin/python bench/event_day.py --client httpx   # the client the issue's figures were measured with
 
 It builds a fresh database with an open round of 17 projects and one batch pass per voter, starts
 `main.py serve` in a subprocess, then measures in the same run:
@@ -15,12 +16,17 @@ It builds a fresh database with an open round of 17 projects and one batch pass 
 It prints throughput against the ceiling (the ratio), p50/p95/p99 of cast latency and of cast-to-screen
 (from a ballot's 201 to every screen showing a turnout that includes it), errors by status, the server's
 CPU per ballot and per worker, and checks that the round's turnout equals the number of 201s.
+
+The client shares the machine with the server. By default it is a minimal HTTP/1.1 client (about 0.1 ms
+of CPU a ballot), so the ceiling is the server's own; `--client httpx` measures the way the issue's outside
+run did, with a client whose CPU per request bounds the ceiling (and adds its own queueing to latency).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import re
 import secrets
@@ -30,12 +36,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 from websockets.asyncio.client import connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness import (  # noqa: E402
+    HTTP_CLIENTS,
+    LeanHTTP,
+    LeanHTTPError,
     Server,
     bench_environment,
     cpu_seconds,
@@ -101,29 +109,28 @@ class Cast:
 TRANSPORT_ERRORS: Counter = Counter()
 
 
-async def cast(client: httpx.AsyncClient, round_id: int, code: str, approvals: list[int], sent: float) -> Cast:
+async def cast(client: LeanHTTP, round_id: int, code: str, approvals: list[int], sent: float) -> Cast:
     """One voter's ballot. Like the kiosk, a request that got no answer is sent again with the same
     Idempotency-Key (at most three times); each such retry is counted by its error."""
     key = secrets.token_urlsafe(16)
     status = 0  # no answer at all
     for _attempt in range(3):
         try:
-            response = await client.post(f"/api/v1/rounds/{round_id}/ballots",
-                                         json={"pass": code, "approvals": approvals},
-                                         headers={"Idempotency-Key": key})
-            status = response.status_code
+            status, _ = await client.request("POST", f"/api/v1/rounds/{round_id}/ballots",
+                                             json.dumps({"pass": code, "approvals": approvals}).encode(),
+                                             {"Idempotency-Key": key})
             break
-        except httpx.HTTPError as error:
+        except LeanHTTPError as error:
             TRANSPORT_ERRORS[type(error).__name__] += 1
     return Cast(sent, time.perf_counter(), status)
 
 
-async def ceiling(client: httpx.AsyncClient, requests: int, concurrency: int) -> float:
+async def ceiling(client: LeanHTTP, requests: int, concurrency: int) -> float:
     gate = asyncio.Semaphore(concurrency)
 
     async def one() -> None:
         async with gate:
-            await client.get("/healthz")
+            await client.request("GET", "/healthz")
 
     started = time.perf_counter()
     await asyncio.gather(*(one() for _ in range(requests)))
@@ -191,14 +198,14 @@ async def run(args) -> int:
     env = bench_environment(database.url)
     voters, rate_voters = args.voters, int(args.rate * args.rate_seconds)
     print(f"Event-day benchmark: {'PostgreSQL' if args.postgres else 'SQLite'}, {args.workers} worker(s), "
+          f"{args.client} client, "
           f"{voters} voters {args.concurrency} at a time, {args.screens} screens, then {args.rate:g} ballots/s "
           f"for {args.rate_seconds:g} s")
     round_id, codes = seed_open_round(database.url, env, passes=voters + rate_voters)
     server = Server(env, workers=args.workers)
     try:
         print(f"  server pids {server.pids()}; {load_average()}")
-        limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
-        async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=60) as client:
+        async with HTTP_CLIENTS[args.client](server.url, args.concurrency) as client:
             projects = project_ids(server.url, round_id)
             await ceiling(client, 200, args.concurrency)  # warm up every connection
             ceiling_pids = server.pids()
@@ -216,8 +223,10 @@ async def run(args) -> int:
 
             pids = server.pids()
             cpu_before = {pid: cpu_seconds(pid) for pid in pids}
+            client_cpu_before = time.process_time()
             burst_casts, burst_wall = await burst(client, round_id, codes[:voters], projects, args.concurrency)
             cpu_used = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
+            client_cpu = time.process_time() - client_cpu_before
             await asyncio.sleep(1.0)
             burst_figures = report_casts(f"Burst: {voters} voters, {args.concurrency} at a time",
                                          burst_casts, burst_wall, screens, 0)
@@ -230,6 +239,8 @@ async def run(args) -> int:
             # What the ratio is when the server has the machine to itself: other load on the machine
             # slows both phases, but not always alike; CPU per request is what the server spends.
             cpu_per_ballot = total_cpu / max(1, burst_figures["ok"])
+            print(f"  this client's CPU (voters and screens): {1000 * client_cpu / max(1, burst_figures['ok']):.1f} ms "
+                  f"per ballot, {100 * client_cpu / burst_wall:.0f}% of a core")
             print(f"  CPU ratio (healthz CPU / ballot CPU) = {1000 * healthz_cpu:.2f} / "
                   f"{1000 * cpu_per_ballot:.2f} ms = {healthz_cpu / max(cpu_per_ballot, 1e-9):.2f}")
 
@@ -240,7 +251,7 @@ async def run(args) -> int:
             stop.set()
             await asyncio.gather(*watchers, return_exceptions=True)
 
-            turnout = (await client.get(f"/api/v1/rounds/{round_id}/turnout")).json()["ballots"]
+            turnout = json.loads((await client.request("GET", f"/api/v1/rounds/{round_id}/turnout"))[1])["ballots"]
         acknowledged = burst_figures["ok"] + offered_figures["ok"]
         verdict = "equal" if turnout == acknowledged else "DIFFERENT"
         print(f"\nTurnout {turnout}, acknowledged {acknowledged}: {verdict}")
@@ -273,6 +284,9 @@ def main() -> int:
     parser.add_argument("--rate-seconds", type=float, default=10.0)
     parser.add_argument("--ceiling-requests", type=int, default=3000)
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--client", choices=sorted(HTTP_CLIENTS), default="lean",
+                        help="lean: a minimal HTTP/1.1 client that leaves the CPU to the server (default); "
+                             "httpx: as heavy per request as the server's ballot, so it bounds the ceiling")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--no-targets", dest="targets", action="store_false")
     args = parser.parse_args()
