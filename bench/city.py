@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.event_day import TRANSPORT_ERRORS, a_ballot, cast  # noqa: E402
 from bench.harness import (  # noqa: E402
+    HTTP_CLIENTS,
     Server,
     bench_environment,
     cpu_seconds,
@@ -38,9 +39,9 @@ from bench.harness import (  # noqa: E402
 )
 
 
-async def vote(server: Server, round_id: int, codes: list[str], concurrency: int) -> tuple[list, float]:
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=120) as client:
+async def vote(server: Server, round_id: int, codes: list[str], concurrency: int,
+               client_kind: str) -> tuple[list, float]:
+    async with HTTP_CLIENTS[client_kind](server.url, concurrency) as client:
         projects = project_ids(server.url, round_id)
         gate = asyncio.Semaphore(concurrency)
         done = 0
@@ -63,7 +64,7 @@ def run(args) -> int:
     database = postgres_database()
     env = bench_environment(database.url)
     print(f"City benchmark: {args.ballots} ballots through {args.workers} worker(s) on PostgreSQL, "
-          f"{args.concurrency} voters at a time")
+          f"{args.concurrency} voters at a time, {args.client} client")
     started = time.perf_counter()
     round_id, codes = seed_open_round(database.url, env, passes=args.ballots)
     print(f"  seeded a round and {len(codes)} passes in {time.perf_counter() - started:.1f} s")
@@ -73,7 +74,7 @@ def run(args) -> int:
         memory_before = {pid: rss_mib(pid) for pid in pids}
         cpu_before = {pid: cpu_seconds(pid) for pid in pids}
         print(f"  workers {pids}; {load_average()}")
-        casts, wall = asyncio.run(vote(server, round_id, codes, args.concurrency))
+        casts, wall = asyncio.run(vote(server, round_id, codes, args.concurrency, args.client))
         cpu_used = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
         ok = [c for c in casts if c.status == 201]
         turnout = httpx.get(f"{server.url}/api/v1/rounds/{round_id}/turnout", timeout=30).json()["ballots"]
@@ -100,6 +101,8 @@ def main() -> int:
     parser.add_argument("--ballots", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--client", choices=sorted(HTTP_CLIENTS), default="lean",
+                        help="the voters' HTTP client (see bench/event_day.py)")
     args = parser.parse_args()
     if args.quick:
         args.ballots = 5_000

@@ -49,6 +49,8 @@ from bench.harness import (  # noqa: E402
     cpu_seconds,
     describe,
     load_average,
+    machine_busy,
+    machine_cpu_ticks,
     percentile,
     postgres_database,
     project_ids,
@@ -223,10 +225,11 @@ async def run(args) -> int:
 
             pids = server.pids()
             cpu_before = {pid: cpu_seconds(pid) for pid in pids}
-            client_cpu_before = time.process_time()
+            client_cpu_before, machine_before = time.process_time(), machine_cpu_ticks()
             burst_casts, burst_wall = await burst(client, round_id, codes[:voters], projects, args.concurrency)
             cpu_used = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
             client_cpu = time.process_time() - client_cpu_before
+            machine_during_burst = machine_busy(machine_before, machine_cpu_ticks())
             await asyncio.sleep(1.0)
             burst_figures = report_casts(f"Burst: {voters} voters, {args.concurrency} at a time",
                                          burst_casts, burst_wall, screens, 0)
@@ -241,6 +244,7 @@ async def run(args) -> int:
             cpu_per_ballot = total_cpu / max(1, burst_figures["ok"])
             print(f"  this client's CPU (voters and screens): {1000 * client_cpu / max(1, burst_figures['ok']):.1f} ms "
                   f"per ballot, {100 * client_cpu / burst_wall:.0f}% of a core")
+            print(f"  the whole machine during the burst (server, database, this client): {machine_during_burst}")
             print(f"  CPU ratio (healthz CPU / ballot CPU) = {1000 * healthz_cpu:.2f} / "
                   f"{1000 * cpu_per_ballot:.2f} ms = {healthz_cpu / max(cpu_per_ballot, 1e-9):.2f}")
 

@@ -339,3 +339,16 @@ class HttpxHTTP:
 
 
 HTTP_CLIENTS = {"lean": LeanHTTP, "httpx": HttpxHTTP}
+
+
+def machine_cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies over every CPU of the machine so far, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def machine_busy(before: tuple[int, int], after: tuple[int, int]) -> str:
+    busy, total = after[0] - before[0], after[1] - before[1]
+    cores = os.cpu_count() or 1
+    return f"{100 * busy / max(total, 1):.0f}% of {cores} CPUs busy ({cores * busy / max(total, 1):.2f} cores)"

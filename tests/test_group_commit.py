@@ -1,9 +1,12 @@
 """A hall presses Confirm at once: ballots that arrive together share one transaction and one
 commit, and each voter still gets exactly their own answer."""
 
+import contextlib
+import json
 import threading
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from core import audit
@@ -11,10 +14,11 @@ from core.audit import CLI_ACTOR, AuditEvent, verify_chain
 from core.bus import DomainEvent
 from core.database import Database
 from core.errors import Conflict
-from core.group_commit import GroupCommit, group_commit
+from core.group_commit import GroupCommit, at_group_end, group_commit
 from tests.builders import a_pb_day, passes_for
 from voting import casting
 from voting import repository as voting_repo
+from voting import service as voting_service
 from voting.ballots import BallotChoices
 from voting.errors import PassAlreadyUsed
 
@@ -165,6 +169,124 @@ class TestAWorkThatFails:
             assert session.exec(select(AuditEvent).where(AuditEvent.action == "test.appended")).first() is None
         # The queue is free again for the next caller.
         assert queue.run(lambda session: "next") == "next"
+
+
+class TestWhatAGroupLeavesToItsEnd:
+    """Casting leaves a ballot's count to the end of its group: the log's head, which every writer
+    locks, is held for that one step, not from the group's first ballot to its commit."""
+
+    def test_the_step_runs_once_with_the_items_of_the_works_that_were_kept(self, db):
+        queue = GroupCommit(db)
+        gate = threading.Event()
+        finished: list[list] = []
+
+        def finish(session, items):
+            finished.append(items)
+
+        def holds_the_queue(session):
+            gate.wait(timeout=10)
+            at_group_end(session, "count", "first alone", finish)
+
+        def queues(n):
+            def work(session):
+                at_group_end(session, "count", n, finish)
+                if n == 2:
+                    raise Conflict("refused after queuing")
+            return work
+
+        first = threading.Thread(target=queue.run, args=(holds_the_queue,))
+        first.start()
+        _wait_until(lambda: queue._leading)
+        others = [threading.Thread(target=lambda n=n: _quietly(queue.run, queues(n))) for n in range(1, 5)]
+        for n, thread in enumerate(others, start=1):
+            thread.start()
+            _wait_until(lambda n=n: len(queue._queue) == n)
+        gate.set()
+        for thread in [first, *others]:
+            thread.join(timeout=10)
+
+        assert finished == [["first alone"], [1, 3, 4]]
+
+    def test_outside_a_group_the_step_runs_at_once(self, db):
+        finished = []
+        with db.session(write=True) as session:
+            at_group_end(session, "count", "alone", lambda session, items: finished.append(items))
+            assert finished == [["alone"]]
+
+    def test_a_group_that_carries_the_box_past_the_batch_mark_batches_as_often_as_due(self, db):
+        day = a_pb_day(db, ballot="approval")
+        codes = passes_for(db, day.round_id, 66)
+        choices = BallotChoices(approvals=[day.proposals[0].id])
+        for code in codes[:35]:  # one at a time: 35 pending, no batch yet
+            casting.cast_with_replay(db, round_id=day.round_id, code=code, choices=choices, idempotency_key=None)
+        queue = group_commit(db)
+        gate = threading.Event()
+
+        def waits_then_casts(session):
+            gate.wait(timeout=10)
+            return voting_service.cast_ballot(session, round_id=day.round_id, pass_code=codes[35], choices=choices)
+
+        first = threading.Thread(target=queue.run, args=(waits_then_casts,))
+        first.start()
+        _wait_until(lambda: queue._leading)
+        voters = [threading.Thread(target=casting.cast_with_replay, kwargs={
+            "db": db, "round_id": day.round_id, "code": code, "choices": choices, "idempotency_key": None})
+            for code in codes[36:]]
+        for n, thread in enumerate(voters, start=1):
+            thread.start()
+            _wait_until(lambda n=n: len(queue._queue) == n)
+        gate.set()
+        for thread in [first, *voters]:
+            thread.join(timeout=20)
+
+        with db.session() as session:
+            entries = session.exec(select(AuditEvent).where(AuditEvent.subject == f"round:{day.round_id}",
+                                                            AuditEvent.action.in_(["ballot.cast", "ballots.batched"]))
+                                   .order_by(AuditEvent.seq)).all()
+            casts = [json.loads(e.payload)["ballots"] for e in entries if e.action == "ballot.cast"]
+            assert casts == list(range(1, 67))
+            # 35, 1, then 30 in one group: 66 pending, then 46, then 26: two batches of 20, after the group's casts.
+            assert [e.action for e in entries][-3:] == ["ballot.cast", "ballots.batched", "ballots.batched"]
+            assert voting_repo.box_state(session, day.round_id).pending == 26
+            assert verify_chain(session).ok
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    def test_while_a_group_writes_its_ballots_another_worker_can_take_the_log(self, db, database_url):
+        day = a_pb_day(db, ballot="approval")
+        [code] = passes_for(db, day.round_id, 1)
+        queue = GroupCommit(db)
+        cast, gate = threading.Event(), threading.Event()
+
+        def casts_then_waits(session):
+            receipt = voting_service.cast_ballot(session, round_id=day.round_id, pass_code=code,
+                                                 choices=BallotChoices(approvals=[day.proposals[0].id]))
+            cast.set()
+            gate.wait(timeout=10)
+            return receipt
+
+        group = threading.Thread(target=queue.run, args=(casts_then_waits,))
+        group.start()
+        assert cast.wait(timeout=10)
+        other_worker = Database(database_url)
+        try:
+            with other_worker.session(write=True) as session:
+                session.execute(sa.text("SET LOCAL lock_timeout = '2s'"))  # waiting on the head would fail here
+                audit.append(session, CLI_ACTOR, "test.appended", "test:other worker", {})
+        finally:
+            gate.set()
+            group.join(timeout=10)
+            other_worker.dispose()
+
+        with db.session() as session:
+            actions = [e.action for e in session.exec(select(AuditEvent).order_by(AuditEvent.seq))][-2:]
+            assert actions == ["test.appended", "ballot.cast"]
+            assert voting_repo.ballot_count(session, day.round_id) == 1
+            assert verify_chain(session).ok
+
+
+def _quietly(run, work) -> None:
+    with contextlib.suppress(Conflict):
+        run(work)
 
 
 def _wait_until(condition) -> None:

@@ -13,12 +13,13 @@ Leaf data (docs/audit-format.md):
 
 import json
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
 from core import audit, merkle
-from core.audit import Actor, AuditCheckpoint, AuditEvent
+from core.audit import VOTER, Actor, AuditCheckpoint, AuditEvent
 from governance.models import Round, VoteStatus
 from voting import repository as voting_repo
 from voting.errors import VoteNotOpen
@@ -58,25 +59,42 @@ class BoxCount:
     pending: int  # of those, not yet in a batch
 
 
-def record_cast(session: Session, round_id: int) -> BoxCount:
-    """Count one more acknowledged ballot; the running count is all the log learns at casting."""
+def record_cast(session: Session, round_id: int, ballots: int = 1) -> BoxCount:
+    """Count `ballots` more acknowledged ballots; the running count is all the log learns at casting."""
     audit.lock_head(session)  # the chair's close takes the head, then this row: same order here
-    counted = voting_repo.count_cast(session, round_id)
+    counted = voting_repo.count_cast(session, round_id, ballots)
     if counted is not None:
         return BoxCount(*counted)
     state = voting_repo.box_state(session, round_id, for_update=True)
-    if state is not None:  # the vote closed while this ballot waited for the lock
+    if state is not None:  # the vote closed while these ballots waited for the lock
         raise VoteNotOpen("Voting is not open for this round.")
     # A round opened before the box kept counts.
-    session.add(BallotBoxState(round_id=round_id, cast=1, pending=1))
+    session.add(BallotBoxState(round_id=round_id, cast=ballots, pending=ballots))
     session.flush()
-    return BoxCount(cast=1, pending=1)
+    return BoxCount(cast=ballots, pending=ballots)
 
 
 def batch_if_due(session: Session, round_id: int, pending: int) -> None:
-    if pending >= BATCH_TRIGGER:
+    """Batch while at least BATCH_TRIGGER ballots are pending (a group's ballots are counted
+    together, so the count can pass the mark by more than one)."""
+    while pending >= BATCH_TRIGGER:
         state = voting_repo.box_state(session, round_id, for_update=True)
         _batch(session, state, BATCH_SIZE)
+        pending = state.pending
+
+
+def count_casts(session: Session, channels: list[str], *, round_id: int) -> None:
+    """Count ballots just put in the box, one per entry of `channels` (the channel each came by):
+    the box's running counts, the channel counts, one `ballot.cast` entry each, then any batch
+    that came due and the hourly checkpoint. The kiosk and the API leave this to the end of their
+    group commit, so the log's head is locked for this step alone (core/group_commit.py)."""
+    counted = record_cast(session, round_id, len(channels))
+    for channel, ballots in sorted(Counter(channels).items()):
+        voting_repo.count_ballot_channel(session, round_id, channel, ballots)
+    for cast in range(counted.cast - len(channels) + 1, counted.cast + 1):
+        audit.append(session, VOTER, VotingEvent.ballot_cast, f"round:{round_id}", {"ballots": cast})
+    batch_if_due(session, round_id, counted.pending)
+    audit.checkpoint_if_stale(session, f"hourly while round:{round_id} is open")
 
 
 def _batch(session: Session, state: BallotBoxState, size: int | None) -> None:

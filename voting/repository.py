@@ -123,7 +123,8 @@ _BOX = BallotBoxState.__table__
 # Built once: every ballot runs these inside the write lock, and a reused statement keeps its
 # compiled form.
 _COUNT_CAST = (_BOX.update().where(_BOX.c.round_id == bindparam("box_round"), _BOX.c.sealed_seq.is_(None))
-               .values(cast=_BOX.c.cast + 1, pending=_BOX.c.pending + 1).returning(_BOX.c.cast, _BOX.c.pending))
+               .values(cast=_BOX.c.cast + bindparam("ballots"), pending=_BOX.c.pending + bindparam("ballots"))
+               .returning(_BOX.c.cast, _BOX.c.pending))
 _SPEND_PASS = PassUse.__table__.insert()
 _INSERT_BALLOT = Ballot.__table__.insert()
 _INSERT_RECEIPT = BallotReceipt.__table__.insert()
@@ -131,14 +132,14 @@ _INSERT_IDEMPOTENCY = IdempotencyRecord.__table__.insert()
 # One statement that both SQLite and PostgreSQL understand, so two first ballots arriving
 # together on one channel cannot both try to create the counter.
 _COUNT_CHANNEL = text(
-    "INSERT INTO voting_channel_count (round_id, channel, ballots) VALUES (:round_id, :channel, 1) "
-    "ON CONFLICT (round_id, channel) DO UPDATE SET ballots = voting_channel_count.ballots + 1")
+    "INSERT INTO voting_channel_count (round_id, channel, ballots) VALUES (:round_id, :channel, :ballots) "
+    "ON CONFLICT (round_id, channel) DO UPDATE SET ballots = voting_channel_count.ballots + :ballots")
 
 
-def count_cast(session: Session, round_id: int) -> tuple[int, int] | None:
-    """One more ballot in an unsealed box: its new (cast, pending), or None if the box is sealed
-    or has no counts yet. One statement, since every ballot does it inside the write lock."""
-    row = session.execute(_COUNT_CAST, {"box_round": round_id}).first()
+def count_cast(session: Session, round_id: int, ballots: int = 1) -> tuple[int, int] | None:
+    """`ballots` more in an unsealed box: its new (cast, pending), or None if the box is sealed
+    or has no counts yet. One statement, since it runs inside the write lock."""
+    row = session.execute(_COUNT_CAST, {"box_round": round_id, "ballots": ballots}).first()
     return None if row is None else (row.cast, row.pending)
 
 
@@ -179,8 +180,8 @@ def passes_of(session: Session, round_id: int) -> list[VoterPass]:
     return list(session.exec(select(VoterPass).where(VoterPass.round_id == round_id)))
 
 
-def count_ballot_channel(session: Session, round_id: int, channel: str) -> None:
-    session.execute(_COUNT_CHANNEL, {"round_id": round_id, "channel": str(channel)})
+def count_ballot_channel(session: Session, round_id: int, channel: str, ballots: int = 1) -> None:
+    session.execute(_COUNT_CHANNEL, {"round_id": round_id, "channel": str(channel), "ballots": ballots})
 
 
 def channel_counts(session: Session, round_id: int) -> dict[str, int]:

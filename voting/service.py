@@ -5,14 +5,16 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core import audit, i18n
-from core.audit import VOTER, Actor, canonical_json
+from core.audit import Actor, canonical_json
 from core.database import Database
 from core.errors import Conflict, InvalidInput, NotFound, bounded
+from core.group_commit import at_group_end
 from core.numbers import MAX_BIG, in_range, is_ascii_whole
 from core.security import keyed_hash, normalise_code, random_code
 from governance import repository as governance_repo
@@ -91,11 +93,8 @@ def cast_ballot(session: Session, *, round_id: int, pass_code: str, choices: Bal
         raise PassAlreadyUsed("This pass has already been used.") from exc
     # At the moment of casting the log learns only that *a* ballot was cast; the ballot itself
     # enters the log later, shuffled into a batch of at least BATCH_SIZE (box.py).
-    voting_repo.count_ballot_channel(session, round_id, channel)
-    counted = box.record_cast(session, round_id)
-    audit.append(session, VOTER, VotingEvent.ballot_cast, f"round:{round_id}", {"ballots": counted.cast})
-    box.batch_if_due(session, round_id, counted.pending)
-    audit.checkpoint_if_stale(session, f"hourly while round:{round_id} is open")
+    # In a group commit it is counted with the group's other ballots, just before the commit.
+    at_group_end(session, ("count casts", round_id), str(channel), partial(box.count_casts, round_id=round_id))
     return Receipt(round_id=round_id, tracking_code=tracking_code)
 
 
