@@ -8,10 +8,11 @@ stops as soon as one of the projects tied for the smallest new load does not fit
 (Phragmén does not skip). Projects nobody approved have an infinite load; they are only reached when
 nothing else is left, and then in id order.
 
-Exact arithmetic: voters are grouped by their current load (all supporters of a funded project share
-the new load), so every project's load sum is an exact short sum ``count x load`` over a few load values.
-Floats only shortlist the candidates: any project within a relative 1e-9 of the smallest float value
-is compared exactly with Fractions, and the new load is always the exact Fraction.
+Exact arithmetic where it decides: voters are grouped by their current load (all supporters of a funded
+project share the new load), so a project's load sum is an exact short sum ``count x load`` over a few
+load values, computed only for the projects it is needed for. Floats, updated for every project at once
+with numpy after each round, only shortlist the candidates: any project within a relative 1e-9 of the
+smallest float value is compared exactly with Fractions, from exact loads worked out when first needed.
 """
 
 from __future__ import annotations
@@ -33,20 +34,15 @@ def sequential_phragmen(t: Tally, currency: str = "") -> tuple[list[int], dict[i
     budget = t.budget
     n = len(t.names)
     reasons: dict[int, str] = {}
-    remaining = set()
+    in_play = np.zeros(n, dtype=bool)
     for i in range(n):
         if costs[i] > budget:
             reasons[i] = too_expensive(costs[i], budget, currency)
         else:
-            remaining.add(i)
-    score = t.support
-    # load sums per project: exact Fractions
-    # Per project, how many of its voters carry each load value (by load id); the exact load sum is
-    # sum(count * load) over a handful of ids. A float copy of the sums picks the candidates; exact
-    # Fractions decide between any that are within a hair of each other, and fix the new load.
-    counts: list[dict[int, int]] = [{0: score[i]} if score[i] else {} for i in range(n)]
-    load_f = [0.0] * n
-    costs_f = [float(c) for c in costs]
+            in_play[i] = True
+    score = np.array(t.support, dtype=np.int64)
+    costs_f = np.array(costs, dtype=np.float64)
+    load_f = np.zeros(n, dtype=np.float64)  # per project, its supporters' loads summed (float shortlist)
     # group -> projects (CSR) and project -> supporting groups, as numpy arrays
     lengths = np.array([len(items) for _, items in t.groups], dtype=np.int64)
     starts = np.concatenate(([0], np.cumsum(lengths)))
@@ -58,34 +54,55 @@ def sequential_phragmen(t: Tally, currency: str = "") -> tuple[list[int], dict[i
     bounds = np.searchsorted(entry_project[order], np.arange(n + 1))
     selected: list[int] = []
     spent = 0
-    loads: list[Fraction] = [Fraction(0)]  # load values by id; every group starts at load id 0
-    loads_f = [0.0]
+    # Load values by id; every group starts at load id 0. A load's exact Fraction is worked out only
+    # when a close call needs it: until then it is kept as its recipe (the project's cost and votes,
+    # and how many of its voters carried which earlier load), since Fraction sums cost far more
+    # than the rest of a round and most counts never meet a close call.
+    loads: list[Fraction | None] = [Fraction(0)]
+    recipes: list[tuple | None] = [None]
+    loads_f = np.zeros(n + 2, dtype=np.float64)  # load ids never exceed the number of rounds + 1
     group_load = np.zeros(len(t.groups), dtype=np.int64)
-    n_ids = n + 2  # load ids never exceed the number of rounds + 1
+
+    def voters_per_load(p: int) -> tuple[np.ndarray, np.ndarray]:
+        groups = by_project[bounds[p] : bounds[p + 1]]
+        per_load = np.bincount(group_load[groups], weights=weights[groups])  # exact below 2**53
+        ids = np.flatnonzero(per_load)
+        return ids, per_load[ids]
+
+    def exact_load(k: int) -> Fraction:
+        if loads[k] is None:
+            for j in range(k + 1):  # a recipe only names earlier loads
+                if loads[j] is None:
+                    cost, votes, ids, counts = recipes[j]
+                    loads[j] = (sum(int(c) * loads[i] for i, c in zip(ids.tolist(), counts.tolist(), strict=True))
+                                + cost) / votes
+        return loads[k]
 
     def exact_value(p: int) -> Fraction:
-        return (sum(c * loads[k] for k, c in counts[p].items()) + costs[p]) / score[p]
+        ids, counts = voters_per_load(p)
+        carried = sum(int(c) * exact_load(k) for k, c in zip(ids.tolist(), counts.tolist(), strict=True))
+        return (carried + costs[p]) / int(score[p])
 
-    while remaining:
-        finite = [p for p in remaining if score[p]]
-        if finite:
-            values = {p: (load_f[p] + costs_f[p]) / score[p] for p in finite}
-            low = min(values.values())
-            near = sorted(p for p, v in values.items() if v <= low * (1 + 1e-9) + 1e-300)
+    while in_play.any():
+        finite = np.flatnonzero(in_play & (score > 0))
+        if len(finite):
+            values = (load_f[finite] + costs_f[finite]) / score[finite]
+            low = values.min()
+            near = finite[values <= low * (1 + 1e-9) + 1e-300].tolist()  # ascending ids
             if len(near) == 1:
-                best, ties = exact_value(near[0]), near
+                best, ties = None, near  # a clear winner: its new load is worked out exactly only if needed
             else:
                 exact = {p: exact_value(p) for p in near}
                 best = min(exact.values())
                 ties = [p for p in near if exact[p] == best]
         else:
-            best, ties = inf, sorted(remaining)
+            best, ties = inf, np.flatnonzero(in_play).tolist()
         over = [p for p in ties if spent + costs[p] > budget]
         if over:
             stopper = min(over)
             left = money(budget - spent, currency)
             stop_name = t.names[stopper]
-            for p in remaining:
+            for p in np.flatnonzero(in_play).tolist():
                 if p == stopper:
                     reasons[p] = f"did not fit the remaining {left}; counting stopped here (Phragmén never skips)"
                 else:
@@ -93,37 +110,28 @@ def sequential_phragmen(t: Tally, currency: str = "") -> tuple[list[int], dict[i
             break
         winner = ties[0]
         selected.append(winner)
-        remaining.discard(winner)
+        in_play[winner] = False
         spent += costs[winner]
         if best == inf:
             continue
-        # every supporter of the winner now carries load `best`
+        # every supporter of the winner now carries its new load
         new_id = len(loads)
-        loads.append(best)
-        best_f = float(best)
-        loads_f.append(best_f)
+        if best is None:
+            ids, counts = voters_per_load(winner)
+            recipes.append((costs[winner], int(score[winner]), ids, counts))
+            loads.append(None)
+            best_f = (float(np.dot(counts, loads_f[ids])) + costs_f[winner]) / score[winner]
+        else:
+            recipes.append(None)
+            loads.append(best)
+            best_f = float(best)
+        loads_f[new_id] = best_f
         groups = by_project[bounds[winner] : bounds[winner + 1]]
-        old_ids = group_load[groups]
+        raised = weights[groups] * (best_f - loads_f[group_load[groups]])  # per group: its added load
         group_load[groups] = new_id
-        # every (project, old load id) pair among the winner's supporters, with its voter count
+        # every project those groups approve carries the added load of each of them
         lens = lengths[groups]
-        total = int(lens.sum())
         offsets = np.repeat(starts[groups] - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
-        entries = offsets + np.arange(total)
-        projects = entry_project[entries].astype(np.int64)
-        keys = projects * (n_ids) + np.repeat(old_ids, lens)
-        moved = np.bincount(keys, weights=np.repeat(weights[groups], lens).astype(np.float64))
-        uniq = np.flatnonzero(moved)
-        for key, weight in zip(uniq.tolist(), moved[uniq].tolist(), strict=True):
-            i, old_id = divmod(key, n_ids)
-            if i in remaining:
-                weight = int(round(weight))
-                c = counts[i]
-                left_over = c[old_id] - weight
-                if left_over:
-                    c[old_id] = left_over
-                else:
-                    del c[old_id]
-                c[new_id] = c.get(new_id, 0) + weight
-                load_f[i] += weight * (best_f - loads_f[old_id])
+        entries = offsets + np.arange(int(lens.sum()))
+        load_f += np.bincount(entry_project[entries], weights=np.repeat(raised, lens), minlength=n)
     return selected, reasons
