@@ -41,6 +41,12 @@ def is_sqlite(url: str) -> bool:
 SQLITE_POOL_SIZE = 40
 SQLITE_POOL_OVERFLOW = 10
 
+# On PostgreSQL a connection is a server process: one opened past the pool's size is closed again
+# when returned, and under a burst that meant a fork per request. Kept open for most of the request
+# threads; two workers stay well inside PostgreSQL's default 100 connections.
+POSTGRES_POOL_SIZE = 32
+POSTGRES_POOL_OVERFLOW = 8
+
 # About 80 MB of WAL at 4 KiB pages.
 WAL_BACKSTOP_PAGES = 20_000
 
@@ -48,7 +54,7 @@ WAL_BACKSTOP_PAGES = 20_000
 def create_engine_for(url: str) -> Engine:
     url = normalise_url(url)
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_engine(url, pool_pre_ping=True, pool_size=POSTGRES_POOL_SIZE, max_overflow=POSTGRES_POOL_OVERFLOW)
 
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
