@@ -176,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
             record = info.get("rules", {}).get(key) if key else None
             if rule == "mes+completion" and (not record or record["status"] != "ok"):
                 record = reference_record(name) or record
+                # add1 alone timing out is a lower bound for add1 followed by greedy
+                add1 = info.get("rules", {}).get("mes_cost_add1")
+                if (not record or record["status"] not in ("ok", "timeout")) and add1 and add1["status"] == "timeout":
+                    record = add1
             note = ""
             theirs = None
             pabu_time = None
