@@ -131,6 +131,38 @@ class TestAPrintedPaperBallotTakesOneA4PageASheet:
             f"pages for 2 sheets (A4, Letter): {pages}; " + "; ".join(problems))
 
 
+class TestTheDashboardOnPaper:
+    """A council officer prints the dashboard for a meeting: the charts' keys print in the bars' own
+    greys (a key is a background, which browsers drop from print unless told), the download links and
+    the site's controls are left off, and the whole story fits a few A4 pages."""
+
+    def test_the_keys_match_the_bars_and_the_controls_are_left_off(self, db, open_sized):
+        with db.session(write=True) as session:
+            seed_demo(session, ballots=30)
+        officer = open_sized("tablet")
+        officer.goto("/dashboard")
+        expect(officer.get_by_role("heading", name="Council dashboard", level=1)).to_be_visible()
+        officer.emulate_media(media="print")
+
+        keys = officer.evaluate("""() => [...document.querySelectorAll('[class^="legend-"]')].map(swatch => {
+            const kind = swatch.className.replace('legend-', '');
+            const bar = document.querySelector('.chart .' + kind);
+            const style = getComputedStyle(swatch);
+            return {kind, swatch: style.backgroundColor, bar: bar && getComputedStyle(bar).fill,
+                    printed: style.printColorAdjust || style.webkitPrintColorAdjust};
+        })""")
+        assert len(keys) == 7
+        for key in keys:
+            assert key["printed"] == "exact", key
+            assert key["bar"] is None or key["swatch"] == key["bar"], f"the key for {key['kind']} is not its bar's grey"
+        expect(officer.get_by_role("link", name="Download this table (CSV)").first).to_be_hidden()
+        expect(officer.get_by_role("button", name="Show")).to_be_hidden()
+
+        pages = pdf_pages(officer.pdf(format="A4"))
+        assert 1 <= pages <= 5, f"the dashboard prints on {pages} A4 pages"
+        officer.screenshot(path=str(SCREENSHOTS / "a4-print-dashboard.png"), full_page=True)
+
+
 def a_sheet_entered_twice(session, round_id: int, first: dict, second: dict) -> str:
     """A resident's paper sheet, entered by the demo's steward and then its chair: its number."""
     handed_out = paper.sheets_handed_out(session, round_id)
