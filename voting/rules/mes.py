@@ -49,6 +49,7 @@ repeat (781 of Budapest 2024's 22,000 steps).
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -269,6 +270,9 @@ class FastMES:
             self.costf[p] = float(t.costs[p])
         self.umax = {p: float(self.u[p].max()) for p in cands}
         self.lo0 = {p: float(Fraction(t.costs[p], total_sat[p])) * (1 - 1e-12) for p in cands}
+        # The candidates in the order each round looks at them (lowest bound first), as a heap: sorting
+        # every remaining candidate every round was half of a run's time on files of 200 projects.
+        self.by_bound0 = sorted((self.lo0[p], p) for p in cands)
         self.exact_rounds = 0
         self.broke_settled = 0  # close calls settled without rebuilding budgets, thanks to broke voters
         self._ballot_u: list[list[tuple[int, Number]]] | None = None
@@ -304,6 +308,8 @@ class FastMES:
         err = 0.0
         tiny = 4.5e-16 * float(share)
         remaining = set(self.cands)
+        by_bound = list(self.by_bound0)  # a heap of (lo[p], p): one entry per remaining candidate
+        looked_at: list[int] = []  # taken off the heap this round; back on it, with their new bound, next round
         sel: list[int] = []
         rounds = 0
         # exact state, computed lazily: a group's budget before round r is
@@ -333,9 +339,19 @@ class FastMES:
             best_hi = float("inf")
             fresh: dict[int, tuple[float, float, float]] = {}
             uncertain: list[int] = []
-            for _, p in sorted((lo[q], q) for q in remaining):
-                if lo[p] > best_hi:
+            for q in looked_at:
+                if q in remaining:
+                    heapq.heappush(by_bound, (lo[q], q))
+            looked_at = []
+            while by_bound:
+                bound, p = by_bound[0]
+                if p not in remaining:
+                    heapq.heappop(by_bound)
+                    continue
+                if bound > best_hi:
                     break
+                heapq.heappop(by_bound)
+                looked_at.append(p)
                 idx = self.idx[p]
                 bb = bf[idx]
                 wb = self.w[p] * bb
