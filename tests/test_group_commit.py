@@ -113,9 +113,6 @@ class TestAWorkThatFails:
                 return entry.seq
             return work
 
-        first = threading.Thread(target=queue.run, args=(holds_the_lock,))
-        first.start()
-        _wait_until(lambda: queue._leading)
         answers: list = [None] * 6
 
         def run(n):
@@ -124,14 +121,7 @@ class TestAWorkThatFails:
             except Conflict as error:
                 answers[n] = error
 
-        others = [threading.Thread(target=run, args=(n,)) for n in range(1, 6)]
-        for n, thread in enumerate(others, start=1):
-            thread.start()
-            _wait_until(lambda n=n: len(queue._queue) == n)
-        gate.set()
-        first.join(timeout=10)
-        for thread in others:
-            thread.join(timeout=10)
+        _queued_behind_one(queue, holds_the_lock, [lambda n=n: run(n) for n in range(1, 6)], gate)
 
         assert isinstance(answers[3], Conflict)
         kept = [answers[n] for n in (1, 2, 4, 5)]
@@ -194,16 +184,8 @@ class TestWhatAGroupLeavesToItsEnd:
                     raise Conflict("refused after queuing")
             return work
 
-        first = threading.Thread(target=queue.run, args=(holds_the_queue,))
-        first.start()
-        _wait_until(lambda: queue._leading)
-        others = [threading.Thread(target=lambda n=n: _quietly(queue.run, queues(n))) for n in range(1, 5)]
-        for n, thread in enumerate(others, start=1):
-            thread.start()
-            _wait_until(lambda n=n: len(queue._queue) == n)
-        gate.set()
-        for thread in [first, *others]:
-            thread.join(timeout=10)
+        _queued_behind_one(queue, holds_the_queue,
+                           [lambda n=n: _quietly(queue.run, queues(n)) for n in range(1, 5)], gate)
 
         assert finished == [["first alone"], [1, 3, 4]]
 
@@ -226,18 +208,10 @@ class TestWhatAGroupLeavesToItsEnd:
             gate.wait(timeout=10)
             return voting_service.cast_ballot(session, round_id=day.round_id, pass_code=codes[35], choices=choices)
 
-        first = threading.Thread(target=queue.run, args=(waits_then_casts,))
-        first.start()
-        _wait_until(lambda: queue._leading)
-        voters = [threading.Thread(target=casting.cast_with_replay, kwargs={
-            "db": db, "round_id": day.round_id, "code": code, "choices": choices, "idempotency_key": None})
-            for code in codes[36:]]
-        for n, thread in enumerate(voters, start=1):
-            thread.start()
-            _wait_until(lambda n=n: len(queue._queue) == n)
-        gate.set()
-        for thread in [first, *voters]:
-            thread.join(timeout=20)
+        _queued_behind_one(queue, waits_then_casts, [
+            lambda code=code: casting.cast_with_replay(db, round_id=day.round_id, code=code, choices=choices,
+                                                       idempotency_key=None)
+            for code in codes[36:]], gate)
 
         with db.session() as session:
             entries = session.exec(select(AuditEvent).where(AuditEvent.subject == f"round:{day.round_id}",
@@ -282,6 +256,21 @@ class TestWhatAGroupLeavesToItsEnd:
             assert actions == ["test.appended", "ballot.cast"]
             assert voting_repo.ballot_count(session, day.round_id) == 1
             assert verify_chain(session).ok
+
+
+def _queued_behind_one(queue: GroupCommit, holder, callers: list, gate: threading.Event) -> None:
+    """`holder` leads a group and waits on `gate`; each of `callers` queues behind it, in order, so
+    together they form the next group; then the gate opens and everyone finishes."""
+    first = threading.Thread(target=queue.run, args=(holder,))
+    first.start()
+    _wait_until(lambda: queue._leading)
+    threads = [threading.Thread(target=caller) for caller in callers]
+    for n, thread in enumerate(threads, start=1):
+        thread.start()
+        _wait_until(lambda n=n: len(queue._queue) == n)
+    gate.set()
+    for thread in [first, *threads]:
+        thread.join(timeout=20)
 
 
 def _quietly(run, work) -> None:
