@@ -164,7 +164,8 @@ def _grant_page(request: Request, session, staff, grant_id: int, error: Platform
     # signed session cookie of the officer's own browser for that one redirect, then dropped).
     new_link = request.session.pop("recipient_link", None)
     now = utcnow()
-    context.update({"actor": actor, "form": form or {}, "which": which, "error": error,
+    context.update({"actor": actor, "can_withdraw": service.may_withdraw_spend(actor),
+                    "form": form or {}, "which": which, "error": error,
                     "who": _who_entered(session, context["spend"]), "photos": repository.photos_of(session, grant.id),
                     "links": [(link, links.state(link, now)) for link in repository.links_of(session, grant.id)],
                     "new_link": links.link_address(request.app.state.settings.public_url, new_link["token"])

@@ -186,10 +186,14 @@ def record_spend(session: Session, actor: Actor, grant_id: int, *, spent_on: str
     return entry
 
 
+def may_withdraw_spend(actor: Actor) -> bool:
+    return actor.role in OVERRIDES_SPEND or actor.role == "admin"
+
+
 def withdraw_spend(session: Session, actor: Actor, grant_id: int, spend_id: int, *, reason: str) -> SpendEntry:
     """An officer withdraws a ledger line entered in error, with the reason. It is not deleted: the
     public ledger shows it struck through with the reason, and the log records who and why."""
-    if actor.role not in OVERRIDES_SPEND and actor.role != "admin":
+    if not may_withdraw_spend(actor):
         raise NotAllowed("Only an officer can withdraw a spend entry.")
     grant = repository.get_grant(session, grant_id, for_update=True)
     entry = next((e for e in repository.spend_of(session, grant.id) if e.id == spend_id), None)

@@ -182,6 +182,16 @@ class TestAnEntryInError:
         assert "<del>Paint (typed 12050 for 120.50)</del>" in public and "Typed £12,050 for £120.50" in public
         assert "<strong>£1,000</strong> of £60,000 spent" in public
 
+    def test_only_those_who_may_withdraw_a_line_are_offered_the_control(self, db, grant, client):
+        day, grant_id = grant
+        spend(db, day, grant_id, amount="1000", description="Tools")
+        sign_in(client, "chair")
+        assert "Withdraw this entry" not in client.get(f"/manage/grants/{grant_id}").text
+        client.cookies.clear()
+        sign_in(client, "officer")
+        assert "Withdraw this entry" in client.get(f"/manage/grants/{grant_id}").text
+
+
 class TestWhatACouncilWatches:
     def test_no_report_for_sixty_days_then_underspent_at_the_end(self, db, grant):
         day, grant_id = grant

@@ -158,6 +158,12 @@ class TestTheDashboardOnPaper:
         expect(officer.get_by_role("link", name="Download this table (CSV)").first).to_be_hidden()
         expect(officer.get_by_role("button", name="Show")).to_be_hidden()
 
+        # Paper cannot scroll sideways: every table, the 14 columns of Engagement included, fits A4's width.
+        officer.set_viewport_size({"width": PRINTABLE_WIDTH, "height": PRINTABLE_HEIGHT})
+        too_wide = officer.evaluate("""() => [...document.querySelectorAll('.table-wrap table')]
+            .filter(table => table.getBoundingClientRect().width > document.documentElement.clientWidth + 1)
+            .map(table => table.querySelector('caption, th')?.textContent)""")
+        assert too_wide == [], f"tables cut off in print: {too_wide}"
         pages = pdf_pages(officer.pdf(format="A4"))
         assert 1 <= pages <= 5, f"the dashboard prints on {pages} A4 pages"
         officer.screenshot(path=str(SCREENSHOTS / "a4-print-dashboard.png"), full_page=True)
