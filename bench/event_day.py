@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import secrets
@@ -52,6 +53,7 @@ from bench.harness import (  # noqa: E402
     machine_busy,
     machine_cpu_ticks,
     percentile,
+    postgres_cpu_seconds,
     postgres_database,
     project_ids,
     rss_mib,
@@ -226,9 +228,11 @@ async def run(args) -> int:
             pids = server.pids()
             cpu_before = {pid: cpu_seconds(pid) for pid in pids}
             client_cpu_before, machine_before = time.process_time(), machine_cpu_ticks()
+            database_cpu_before = postgres_cpu_seconds()
             burst_casts, burst_wall = await burst(client, round_id, codes[:voters], projects, args.concurrency)
             cpu_used = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
             client_cpu = time.process_time() - client_cpu_before
+            database_cpu = postgres_cpu_seconds() - database_cpu_before
             machine_during_burst = machine_busy(machine_before, machine_cpu_ticks())
             await asyncio.sleep(1.0)
             burst_figures = report_casts(f"Burst: {voters} voters, {args.concurrency} at a time",
@@ -245,6 +249,14 @@ async def run(args) -> int:
             print(f"  this client's CPU (voters and screens): {1000 * client_cpu / max(1, burst_figures['ok']):.1f} ms "
                   f"per ballot, {100 * client_cpu / burst_wall:.0f}% of a core")
             print(f"  the whole machine during the burst (server, database, this client): {machine_during_burst}")
+            ok = max(1, burst_figures["ok"])
+            spent = (total_cpu + client_cpu + (database_cpu if args.postgres else 0.0)) / ok
+            if args.postgres:
+                print(f"  PostgreSQL's processes: {1000 * database_cpu / ok:.1f} ms of CPU per ballot")
+            cores = os.cpu_count() or 1
+            print(f"  per ballot the machine spent {1000 * spent:.1f} ms of CPU (server"
+                  + (", PostgreSQL" if args.postgres else "") + f", this client): on {cores} CPUs that is at most "
+                  f"{cores / spent:.0f} ballots/s, whatever the number of workers")
             print(f"  CPU ratio (healthz CPU / ballot CPU) = {1000 * healthz_cpu:.2f} / "
                   f"{1000 * cpu_per_ballot:.2f} ms = {healthz_cpu / max(cpu_per_ballot, 1e-9):.2f}")
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 from fractions import Fraction
 
+import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from tests.rules.real_files import load_tally
 from tests.rules.strategies import elections
 from voting.rules import Election, count, tally
 from voting.rules.greedy import total_satisfaction
@@ -111,14 +113,19 @@ class TestFloatsNeverDecideACloseCall:
         assert count(election, rule="mes", satisfaction="cardinality").selected == ["b"]
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(elections(max_projects=8, max_voters=60), st.sampled_from(["cost", "cardinality"]), st.integers(0, 40))
-    def test_the_fast_engine_equals_the_exact_engine_round_by_round(self, election, sat, extra_share):
+    @given(
+        elections(max_projects=8, max_voters=60),
+        st.sampled_from(["cost", "cardinality"]),
+        st.integers(0, 40),
+        st.booleans(),
+    )
+    def test_the_fast_engine_equals_the_exact_engine_round_by_round(self, election, sat, extra_share, compiled):
         t = tally(election)
         assume(t.num_voters)
         sup, start, cands, total = _prepare(t, sat, [])
         share = Fraction(t.budget, t.num_voters) + extra_share
         exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
-        fast = FastMES(t, sup, start, cands, total).run(share)[0]
+        fast = FastMES(t, sup, start, cands, total, compiled=compiled).run(share)[0]
         assert fast == exact
 
     @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -138,7 +145,8 @@ class TestFloatsNeverDecideACloseCall:
         for extra in (0, 1, 2, 5):
             share = Fraction(3000, 3000) + extra
             exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
-            assert FastMES(t, sup, start, cands, total).run(share)[0] == exact
+            assert FastMES(t, sup, start, cands, total, compiled=False).run(share)[0] == exact
+            assert FastMES(t, sup, start, cands, total, compiled=True).run(share)[0] == exact
 
 
 @st.composite
@@ -157,13 +165,13 @@ class TestVotersWhoRanOutDoNotBlurACloseCall:
     the supporters who still pay, without rebuilding exact budgets; the outcome is the exact one."""
 
     @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(tie_prone_elections(), st.sampled_from(["cost", "cardinality"]), st.integers(0, 30))
-    def test_the_fast_engine_equals_the_exact_engine(self, election, sat, extra_share):
+    @given(tie_prone_elections(), st.sampled_from(["cost", "cardinality"]), st.integers(0, 30), st.booleans())
+    def test_the_fast_engine_equals_the_exact_engine(self, election, sat, extra_share, compiled):
         t = tally(election)
         sup, start, cands, total = _prepare(t, sat, [])
         share = Fraction(t.budget, t.num_voters) + extra_share
         exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
-        assert FastMES(t, sup, start, cands, total).run(share)[0] == exact
+        assert FastMES(t, sup, start, cands, total, compiled=compiled).run(share)[0] == exact
 
     def test_a_large_tied_election_uses_the_shortcut_and_stays_exact(self):
         rnd = random.Random(3)
@@ -172,12 +180,13 @@ class TestVotersWhoRanOutDoNotBlurACloseCall:
         ballots = [shape for shape in shapes for _ in range(rnd.choice([5, 10, 20]))]
         t = tally(Election(budget=1500, projects=projects, kind="approval", ballots=ballots))
         sup, start, cands, total = _prepare(t, "cost", [])
-        engine = FastMES(t, sup, start, cands, total)
-        for extra in range(0, 12):
-            share = Fraction(1500, t.num_voters) + extra
-            exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
-            assert engine.run(share)[0] == exact
-        assert engine.broke_settled > 0
+        for compiled in (False, True):
+            engine = FastMES(t, sup, start, cands, total, compiled=compiled)
+            for extra in range(0, 12):
+                share = Fraction(1500, t.num_voters) + extra
+                exact, _ = run_exact(t, {p: sup.exact(p) for p in cands}, start, cands, total, share)
+                assert engine.run(share)[0] == exact
+            assert engine.broke_settled > 0
 
 
 class TestExplanations:
@@ -215,3 +224,36 @@ class TestExplanations:
         outcome = count(election)
         assert [outcome.projects[p].support for p in "abc"] == [3, 2, 1]
         assert outcome.selected == ["a", "b"]
+
+
+class TestTheCompiledRoundsAreThePythonLoop:
+    """numba compiles MES's clear-cut rounds for add1 and large files; small ones run the same loop as
+    Python. On a real file both give the same winners, round by round, at every share tried."""
+
+    def test_warszawa_ochota_2020_at_several_add1_shares(self):
+        t = load_tally("Poland_Warszawa_2020_Ochota.pb")
+        sup, start, cands, total = _prepare(t, "cost", [])
+        compiled = FastMES(t, sup, start, cands, total, compiled=True)
+        python = FastMES(t, sup, start, cands, total, compiled=False)
+        for extra in (0, 1, 40, 200, 287):
+            share = Fraction(t.budget, t.num_voters) + extra
+            trace_compiled: list = []
+            trace_python: list = []
+            winners = compiled.run(share, trace_compiled)[0]
+            assert python.run(share, trace_python)[0] == winners
+            assert [step[0] for step in trace_compiled] == [step[0] for step in trace_python]
+        assert compiled.evaluated == python.evaluated > 0
+
+
+@pytest.mark.slow
+class TestJumpingOverSharesOnTheHardestFile:
+    """pabutools never finished add1 on Budapest 2024 (it needs about 21,700 MES runs), so the jumps are
+    checked against our own loop counting MES at every single share."""
+
+    def test_budapest_2024_jumping_funds_what_stepping_funds(self):
+        t = load_tally("Hungary_Budapest_2024.pb")
+        jumping = method_of_equal_shares(t, "cost", increment=1)
+        stepping = method_of_equal_shares(t, "cost", increment=1, skip=False)
+        assert jumping.skipped > 10_000 and stepping.skipped == 0
+        assert jumping.shares_visited == stepping.shares_visited == stepping.rounds
+        assert jumping.selected == stepping.selected

@@ -21,8 +21,10 @@ support. Two implementations share that model:
 
 * :func:`run_exact` uses ints and Fractions throughout. It is the reference and is used for small
   elections.
-* :class:`FastMES` uses numpy floats to decide each round and keeps a conservative error bound on every
-  number it compares. Whenever two candidates are closer than that bound (a tie or near-tie), or a
+* :class:`FastMES` uses floats to decide each round and keeps a conservative error bound on every
+  number it compares. Its clear-cut rounds are a plain loop (:mod:`voting.rules.mes_rounds`) that
+  numba compiles for add1 completion and large elections and that runs as Python otherwise.
+  Whenever two candidates are closer than that bound (a tie or near-tie), or a
   project's supporters have almost exactly its cost left, the round is settled in exact arithmetic:
   the exact budgets of the candidates' supporters are rebuilt from the formula above, computing the
   exact ``rho`` of earlier funded projects on demand (memoised). When the float computation shows that
@@ -38,26 +40,36 @@ Why add1 still steps
 --------------------
 Inside a stretch of shares where the winners and the set of supporters who pay all they have stay
 the same, every budget and every rho is affine in the share, so the outcome could only change at the
-ends of such stretches. On the hard real files those ends are denser than the +1 steps
+ends of such stretches. On some hard real files those ends are denser than the +1 steps
 (``bench/mes_breakpoints.py``): Toulouse 2022 changes its sequence of winners at 663 of 1,618 steps
 and which supporters pay all they have at 1,162; Ursynów 2019 at 62 and 109 of 110 steps; Ochota
 2020 at 48 and 286 of 287. Only the funded set, which the stopping rule reads, changes rarely (55, 25
 and 18 times), and it is the result of a whole run. Jumping to the next breakpoint therefore cannot
-skip much there; each step is a full (fast) run, and the galloping above skips the stretches that do
-repeat (781 of Budapest 2024's 22,000 steps).
+skip much there; each step is a full run, made cheap by compiling the clear-cut rounds (a run of
+Toulouse 2022 takes about 0.4 ms; it took 4 ms as numpy calls). Where the winners do repeat for long
+stretches, the galloping above proves them alike and jumps: on Budapest 2024 the sequence of winners
+changes at 19 of its first 3,000 steps, and the loop counts MES at about 4,300 of its 21,700 shares.
+The proof compares lower bounds of the rivals' rho, so runs that keep a trace look a little further
+than the winner each round (``PROOF_REACH``): stale bounds otherwise failed most proofs.
 """
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass
 from fractions import Fraction
 
 from voting.rules.election import Number, Tally
+from voting.rules.mes_rounds import DONE, ERR, EVALUATED, N_FRESH, N_UNCERTAIN, SELECTED, advance
 
 # The float engine settles every close call exactly, so it is used by default even for tiny elections;
 # run_exact (exact=True) is the reference the tests compare it with.
 SMALL = 0
+# Supporter entries from which the clear-cut rounds run compiled (numba); add1 completion always does.
+COMPILE_FROM = 50_000
+# When add1 keeps traces to prove stretches of shares alike, each round also evaluates the candidates
+# within 5% of the winner: their stale lower bounds otherwise failed four proofs in five on Budapest
+# 2024 (stride 10) where the winners were the same, at the cost of about 3% more evaluations.
+PROOF_REACH = 1.05
 
 
 @dataclass
@@ -70,6 +82,7 @@ class MESResult:
     rounds: int = 0  # add1: how many MES runs
     exact_rounds: int = 0  # rounds settled in exact arithmetic
     skipped: int = 0  # add1: shares never counted because provably nothing changed there
+    shares_visited: int = 1  # add1: how many shares pabutools' one-by-one loop counts MES at
 
 
 def project_dtype(n_projects: int):
@@ -246,7 +259,9 @@ def run_exact(t: Tally, per, start: list[int], cands: list[int], total_sat, shar
 class FastMES:
     """Float-driven MES with exact settlement of every close call (see the module docstring)."""
 
-    def __init__(self, t: Tally, sup: Supporters, start: list[int], cands: list[int], total_sat) -> None:
+    def __init__(
+        self, t: Tally, sup: Supporters, start: list[int], cands: list[int], total_sat, compiled: bool | None = None
+    ) -> None:
         import numpy as np
 
         self.np = np
@@ -269,10 +284,29 @@ class FastMES:
             self.wu_total[p] = float(self.wu[p].sum())
             self.costf[p] = float(t.costs[p])
         self.umax = {p: float(self.u[p].max()) for p in cands}
-        self.lo0 = {p: float(Fraction(t.costs[p], total_sat[p])) * (1 - 1e-12) for p in cands}
-        # The candidates in the order each round looks at them (lowest bound first), as a heap: sorting
-        # every remaining candidate every round was half of a run's time on files of 200 projects.
-        self.by_bound0 = sorted((self.lo0[p], p) for p in cands)
+        # The same, flat, for the compiled rounds: candidates by local index (ascending project id),
+        # their supporters one after another (candidate k's are starts[k]:starts[k + 1]).
+        self.local = {p: k for k, p in enumerate(cands)}
+        sizes = [len(self.idx[p]) for p in cands]
+        self.starts = np.zeros(len(cands) + 1, dtype=np.int64)
+        self.starts[1:] = np.cumsum(sizes, dtype=np.int64)
+
+        def flat(arrays):
+            return np.concatenate(arrays) if arrays else np.zeros(0)
+
+        self.grp = flat([self.idx[p] for p in cands]).astype(np.int64)
+        self.w_flat = flat([self.w[p] for p in cands]).astype(np.float64)
+        self.u_flat = flat([self.u[p] for p in cands]).astype(np.float64)
+        self.wu_total_array = np.array([self.wu_total[p] for p in cands], dtype=np.float64)
+        self.umax_array = np.array([self.umax[p] for p in cands], dtype=np.float64)
+        self.cost_array = np.array([self.costf[p] for p in cands], dtype=np.float64)
+        self.lo0_array = np.array(
+            [float(Fraction(t.costs[p], total_sat[p])) * (1 - 1e-12) for p in cands], dtype=np.float64
+        )
+        # Compiling the rounds costs seconds once per machine; a small election runs them as Python.
+        self.compiled = compiled if compiled is not None else len(self.grp) >= COMPILE_FROM
+        self.advance = advance if self.compiled else advance.py_func
+        self.evaluated = 0  # candidates looked at by the compiled rounds, over all runs
         self.exact_rounds = 0
         self.broke_settled = 0  # close calls settled without rebuilding budgets, thanks to broke voters
         self._ballot_u: list[list[tuple[int, Number]]] | None = None
@@ -288,34 +322,44 @@ class FastMES:
             self._ballot_u = table
         return self._ballot_u
 
-    def run(self, share: Number, trace: list | None = None) -> tuple[list[int], list[float]]:
+    def run(self, share: Number, trace: list | None = None, reach: float = 1.0) -> tuple[list[int], list[float]]:
         """One MES run at the given per-voter share.
 
-        With a ``trace`` list, every round appends ``(winner, (upper bound of its rho, exact rho or
-        None), {other remaining project: (lower bound of its rho, exact rho or None)})``; see
+        The clear-cut rounds run in :func:`voting.rules.mes_rounds.advance`; each close call it hands
+        back is settled here in exact arithmetic. With a ``trace`` list, every round appends
+        ``(winner, (upper bound of its rho, exact rho or None), lower bound of every other remaining
+        project's rho, {other remaining project settled exactly this round: (lower bound of its rho,
+        exact rho)})``; the settled ones are left out of the shared lower bound. See
         :func:`same_for_all_shares_between`.
         """
         np = self.np
         t = self.t
         costs = t.costs
+        cands = self.cands
+        local = self.local
+        n_cands = len(cands)
         bf = np.full(self.G, float(share))
         share = Fraction(share)
         # stored lower bounds of rho (rho only grows as budgets shrink)
-        lo = dict(self.lo0)
+        lo = self.lo0_array.copy()
         # Groups whose exact budget is exactly 0: they were capped (paid everything they had) when a
-        # project was funded. err bounds how far any float budget is from the exact one.
-        zero = np.zeros(self.G, dtype=bool)
-        err = 0.0
+        # project was funded. state_f[ERR] bounds how far any float budget is from the exact one.
+        zero = np.zeros(self.G, dtype=np.bool_)
+        remaining = np.ones(n_cands, dtype=np.bool_)
+        sel = np.zeros(n_cands, dtype=np.int64)
+        trace_hi = np.zeros(n_cands)
+        trace_others = np.zeros(n_cands)
+        state_f = np.zeros(1)
+        state_i = np.zeros(5, dtype=np.int64)
+        fresh_p = np.zeros(n_cands, dtype=np.int64)
+        fresh_rho, fresh_lo, fresh_hi = np.zeros(n_cands), np.zeros(n_cands), np.zeros(n_cands)
+        uncertain_at = np.zeros(n_cands, dtype=np.int64)
         tiny = 4.5e-16 * float(share)
-        remaining = set(self.cands)
-        by_bound = list(self.by_bound0)  # a heap of (lo[p], p): one entry per remaining candidate
-        looked_at: list[int] = []  # taken off the heap this round; back on it, with their new bound, next round
-        sel: list[int] = []
-        rounds = 0
         # exact state, computed lazily: a group's budget before round r is
         # max(0, share - sum(rho_j * u_j)) over the projects j it supports that were funded before r
         pos: dict[int, int] = {}
         rho_memo: dict[int, Fraction] = {}
+        exact_trace: dict[int, tuple] = {}
 
         def budget_before(g: int, r: int):
             left = share
@@ -333,87 +377,27 @@ class FastMES:
                 value = rho_memo[q] = _exact_rho(costs[q], self.sup.exact(q), b)
             return value
 
-        while remaining:
-            rounds += 1
-            eps = 2.3e-16 * (rounds + 16)
-            best_hi = float("inf")
-            fresh: dict[int, tuple[float, float, float]] = {}
-            uncertain: list[int] = []
-            for q in looked_at:
-                if q in remaining:
-                    heapq.heappush(by_bound, (lo[q], q))
-            looked_at = []
-            while by_bound:
-                bound, p = by_bound[0]
-                if p not in remaining:
-                    heapq.heappop(by_bound)
-                    continue
-                if bound > best_hi:
-                    break
-                heapq.heappop(by_bound)
-                looked_at.append(p)
-                idx = self.idx[p]
-                bb = bf[idx]
-                wb = self.w[p] * bb
-                avail = float(wb.sum())
-                cost = self.costf[p]
-                margin = 1000 * eps * (len(idx) + 1) * (avail + cost) + 1e-9 * cost
-                if avail < cost - margin:
-                    remaining.discard(p)
-                    continue
-                if avail <= cost + margin:
-                    uncertain.append(p)
-                    continue
-                u = self.u[p]
-                wu = self.wu[p]
-                r = bb / u
-                rho = cost / self.wu_total[p]
-                capped_sum = 0.0
-                ncap = 0
-                ok = True
-                while True:
-                    capped = r < rho
-                    k = int(np.count_nonzero(capped))
-                    if k == ncap:
-                        break
-                    ncap = k
-                    capped_sum = float(wb[capped].sum())
-                    denom = float(wu[~capped].sum())
-                    if denom <= 0 or capped_sum >= cost:
-                        ok = False
-                        break
-                    rho = (cost - capped_sum) / denom
-                if not ok:
-                    uncertain.append(p)
-                    continue
-                rel = 1000 * eps * (len(idx) + 1) * (cost + capped_sum + avail) / (cost - capped_sum) + 1e-10
-                p_lo, p_hi = rho * (1 - rel), rho * (1 + rel)
-                lo[p] = max(lo[p], p_lo)
-                fresh[p] = (rho, p_lo, p_hi)
-                if p_hi < best_hi:
-                    best_hi = p_hi
-            if not fresh and not uncertain:
+        while True:
+            status = self.advance(
+                state_f, state_i, bf, zero, lo, remaining, sel, trace_hi, trace_others,
+                self.starts, self.grp, self.w_flat, self.u_flat, self.wu_total_array, self.umax_array,
+                self.cost_array, tiny, reach, fresh_p, fresh_rho, fresh_lo, fresh_hi, uncertain_at,
+            )  # fmt: skip
+            r = int(state_i[SELECTED])
+            for k in range(len(pos), r):
+                pos[cands[sel[k]]] = k
+            if status == DONE:
                 break
-            near = [p for p, (_, p_lo, _) in fresh.items() if p_lo <= best_hi]
-            if len(near) == 1 and not uncertain:
-                p = near[0]
-                rho, p_lo, p_hi = fresh[p]
-                idx = self.idx[p]
-                bb = bf[idx]
-                u = self.u[p]
-                zero[idx[bb + err < p_lo * u]] = True  # certainly capped: they pay all they have
-                bf[idx] = np.maximum(bb - rho * u, 0.0)
-                err += (p_hi - p_lo) * self.umax[p] + tiny
-                pos[p] = len(sel)
-                sel.append(p)
-                remaining.discard(p)
-                if trace is not None:
-                    others = {q: ((fresh[q][1] if q in fresh else lo[q]), None) for q in remaining}
-                    trace.append((p, (fresh[p][2], None), others))
-                continue
             # close call: settle this round exactly
             self.exact_rounds += 1
-            r = len(sel)
+            n_fresh = int(state_i[N_FRESH])
+            fresh = {
+                cands[fresh_p[j]]: (float(fresh_rho[j]), float(fresh_lo[j]), float(fresh_hi[j])) for j in range(n_fresh)
+            }
+            best_hi = min((hi for _, _, hi in fresh.values()), default=float("inf"))
+            near = [p for p, (_, p_lo, _) in fresh.items() if p_lo <= best_hi]
+            uncertain = [cands[k] for k in uncertain_at[: int(state_i[N_UNCERTAIN])].tolist()]
+            err = float(state_f[ERR])
             settled: dict[int, Fraction] = {}
             before: dict[int, dict] = {}
             for p in near + uncertain:
@@ -425,30 +409,29 @@ class FastMES:
                         continue
                 b = {g: budget_before(g, r) for g, _, _ in sup}
                 if sum(w * b[g] for g, w, _ in sup) < costs[p]:
-                    remaining.discard(p)
+                    remaining[local[p]] = False
                     continue
                 settled[p] = _exact_rho(costs[p], sup, b)
                 before[p] = b
             if not settled:
                 if fresh:
                     raise AssertionError("MES: a clearly affordable project became unaffordable")
-                continue  # the uncertain ones were unaffordable; the round is repeated without them
+                continue  # the uncertain ones were unaffordable; the round is begun again without them
             best = min(settled.values())
             p = min(q for q, v in settled.items() if v == best)
             for q, v in settled.items():
-                lo[q] = max(lo[q], float(v) * (1 - 1e-12))
+                lo[local[q]] = max(lo[local[q]], float(v) * (1 - 1e-12))
             pos[p] = r
             rho_memo[p] = best
-            sel.append(p)
-            remaining.discard(p)
+            sel[r] = local[p]
+            state_i[SELECTED] = r + 1
+            remaining[local[p]] = False
             if trace is not None:
-                others = {}
-                for q in remaining:
-                    if q in settled:
-                        others[q] = (float(settled[q]) * (1 - 1e-12), settled[q])
-                    else:
-                        others[q] = ((fresh[q][1] if q in fresh else lo[q]), None)
-                trace.append((p, (float(best) * (1 + 1e-12), best), others))
+                exact_others = {q: (float(lo[local[q]]), v) for q, v in settled.items() if remaining[local[q]]}
+                rest = remaining.copy()
+                rest[[local[q] for q in exact_others]] = False
+                others_lo = float(lo[rest].min()) if rest.any() else float("inf")
+                exact_trace[r] = (p, (float(best) * (1 + 1e-12), best), others_lo, exact_others)
             if p in before:
                 b = before[p]
                 for g, _, u in self.sup.exact(p):
@@ -461,8 +444,15 @@ class FastMES:
             else:  # every supporter with money left pays rho * u and keeps a clear remainder
                 idx = self.idx[p]
                 bf[idx] = np.maximum(bf[idx] - float(best) * self.u[p], 0.0)
-                err += tiny + float(best) * self.umax[p] * 2.3e-16
-        return self.start + sel, bf.tolist()
+                state_f[ERR] = err + tiny + float(best) * self.umax[p] * 2.3e-16
+        self.evaluated += int(state_i[EVALUATED])
+        n = int(state_i[SELECTED])
+        winners = [cands[k] for k in sel[:n].tolist()]
+        if trace is not None:
+            for r, p in enumerate(winners):
+                step = exact_trace.get(r)
+                trace.append(step or (p, (float(trace_hi[r]), None), float(trace_others[r]), {}))
+        return self.start + winners, bf.tolist()
 
     def paying_all_but_broke(self, p: int, bf, zero, err: float, rho_hi: float) -> Number | None:
         """Exact total satisfaction of p's supporters who have money left, if they all pay in full.
@@ -504,11 +494,11 @@ def same_for_all_shares_between(low: list, high: list) -> bool:
     """
     if len(low) != len(high):
         return False
-    for (w_low, (hi, exact_hi), _), (w_high, _, others) in zip(low, high, strict=True):
-        if w_low != w_high:
+    for (w_low, (hi, exact_hi), _, _), (w_high, _, others_lo, exact_others) in zip(low, high, strict=True):
+        if w_low != w_high or not hi < others_lo:
             return False
-        for q, (lo, exact_lo) in others.items():
-            if exact_hi is not None and exact_lo is not None:
+        for q, (lo, exact_lo) in exact_others.items():
+            if exact_hi is not None:
                 if exact_hi > exact_lo or (exact_hi == exact_lo and q < w_low):
                     return False
             elif not hi < lo:
@@ -536,16 +526,18 @@ def method_of_equal_shares(
         return MESResult(list(initial or []), [], [0.0] * len(t.names), 0, cands)
     if exact is None:
         exact = sum(sup.count(p) for p in cands) < SMALL
-    engine = None if exact else FastMES(t, sup, start, cands, total_sat)
+    compiled = True if increment is not None else None  # add1 reruns MES thousands of times
+    engine = None if exact else FastMES(t, sup, start, cands, total_sat, compiled=compiled)
     per = {p: sup.exact(p) for p in cands} if exact else None
 
     def run(share, trace=None):
         if engine is None:
             sel, b = run_exact(t, per, start, cands, total_sat, share)
             return sel, [float(x) for x in b]
-        return engine.run(share, trace)
+        return engine.run(share, trace, PROOF_REACH if trace is not None else 1.0)
 
-    share = Fraction(t.budget, n)
+    share = first_share = Fraction(t.budget, n)
+    shares_visited = 1
     trace: list | None = [] if (engine is not None and increment is not None and skip) else None
     selected, budgets = run(share, trace)
     runs = 1
@@ -558,10 +550,12 @@ def method_of_equal_shares(
         while True:
             spent = sum(t.costs[p] for p in selected)
             if spent > t.budget:
+                shares_visited = int((share - first_share) / increment) + 1
                 selected, budgets, share = prev
                 break
             chosen = set(selected)
             if all(spent + t.costs[p] > t.budget for p in cands if p not in chosen):
+                shares_visited = int((share - first_share) / increment) + 1
                 break
             prev = (selected, budgets, share)
             if stride > 1:
@@ -576,13 +570,16 @@ def method_of_equal_shares(
                     stride = min(stride * 2, 1 << 20)
                     patience = max(1, patience // 2)
                     continue
+                if stride > 2:
+                    stride //= 2  # something changed within the stride, or the proof fell short: look less far
+                    continue
                 stride, streak, patience = 1, 0, patience * 2
             ahead_trace = [] if trace is not None else None
             share += increment
             selected, budgets = run(share, ahead_trace)
             runs += 1
             if trace is not None:
-                same_sequence = [w for w, _, _ in ahead_trace] == [w for w, _, _ in trace]
+                same_sequence = [step[0] for step in ahead_trace] == [step[0] for step in trace]
                 streak = streak + 1 if same_sequence else 0
                 trace = ahead_trace
                 if streak >= patience:
@@ -595,5 +592,6 @@ def method_of_equal_shares(
         candidates=cands,
         rounds=runs,
         skipped=skipped,
+        shares_visited=shares_visited,
         exact_rounds=engine.exact_rounds if engine else 0,
     )
