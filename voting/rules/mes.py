@@ -48,15 +48,18 @@ and 18 times), and it is the result of a whole run. Jumping to the next breakpoi
 skip much there; each step is a full run, made cheap by compiling the clear-cut rounds (a run of
 Toulouse 2022 takes about 0.4 ms; it took 4 ms as numpy calls). Where the winners do repeat for long
 stretches, the galloping above proves them alike and jumps: on Budapest 2024 the sequence of winners
-changes at 19 of its first 3,000 steps, and the loop counts MES at about 4,300 of its 21,700 shares.
+changes at 19 of its first 3,000 steps, and the loop counts MES at 2,442 of the 22,002 shares it visits.
 The proof compares lower bounds of the rivals' rho, so runs that keep a trace look a little further
-than the winner each round (``PROOF_REACH``): stale bounds otherwise failed most proofs.
+than the winner each round (``PROOF_REACH``): stale bounds otherwise failed most proofs. A jump that
+cannot be proven is tried again half as far, and the run at its far end is kept: a later, shorter
+jump from nearer often reaches it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from voting.rules.election import Number, Tally
 from voting.rules.mes_rounds import DONE, ERR, EVALUATED, N_FRESH, N_UNCERTAIN, SELECTED, advance
@@ -294,9 +297,18 @@ class FastMES:
         def flat(arrays):
             return np.concatenate(arrays) if arrays else np.zeros(0)
 
-        self.grp = flat([self.idx[p] for p in cands]).astype(np.int64)
-        self.w_flat = flat([self.w[p] for p in cands]).astype(np.float64)
+        # A pass over a large file's supporters streams these from memory: 4-byte group numbers and,
+        # where every weight (a count of identical ballots) fits exactly, 4-byte weights.
+        self.grp = flat([self.idx[p] for p in cands]).astype(np.int32 if self.G < 2**31 else np.int64)
+        w_flat = flat([self.w[p] for p in cands]).astype(np.float64)
+        w_narrow = w_flat.astype(np.float32)
+        self.w_flat = w_narrow if np.array_equal(w_narrow.astype(np.float64), w_flat) else w_flat
         self.u_flat = flat([self.u[p] for p in cands]).astype(np.float64)
+        # the satisfaction every supporter has with a project, where it is the same for all (0: it is not)
+        self.u_same = np.array(
+            [self.u[p][0] if len(self.u[p]) and (self.u[p] == self.u[p][0]).all() and self.u[p][0] > 0 else 0.0
+             for p in cands], dtype=np.float64,
+        )  # fmt: skip
         self.wu_total_array = np.array([self.wu_total[p] for p in cands], dtype=np.float64)
         self.umax_array = np.array([self.umax[p] for p in cands], dtype=np.float64)
         self.cost_array = np.array([self.costf[p] for p in cands], dtype=np.float64)
@@ -322,7 +334,7 @@ class FastMES:
             self._ballot_u = table
         return self._ballot_u
 
-    def run(self, share: Number, trace: list | None = None, reach: float = 1.0) -> tuple[list[int], list[float]]:
+    def run(self, share: Number, trace: list | None = None, reach: float = 1.0) -> tuple[list[int], Any]:
         """One MES run at the given per-voter share.
 
         The clear-cut rounds run in :func:`voting.rules.mes_rounds.advance`; each close call it hands
@@ -380,7 +392,7 @@ class FastMES:
         while True:
             status = self.advance(
                 state_f, state_i, bf, zero, lo, remaining, sel, trace_hi, trace_others,
-                self.starts, self.grp, self.w_flat, self.u_flat, self.wu_total_array, self.umax_array,
+                self.starts, self.grp, self.w_flat, self.u_flat, self.u_same, self.wu_total_array, self.umax_array,
                 self.cost_array, tiny, reach, fresh_p, fresh_rho, fresh_lo, fresh_hi, uncertain_at,
             )  # fmt: skip
             r = int(state_i[SELECTED])
@@ -452,7 +464,7 @@ class FastMES:
             for r, p in enumerate(winners):
                 step = exact_trace.get(r)
                 trace.append(step or (p, (float(trace_hi[r]), None), float(trace_others[r]), {}))
-        return self.start + winners, bf.tolist()
+        return self.start + winners, bf  # a list only for the outcome returned (add1 makes thousands of runs)
 
     def paying_all_but_broke(self, p: int, bf, zero, err: float, rho_hi: float) -> Number | None:
         """Exact total satisfaction of p's supporters who have money left, if they all pay in full.
@@ -545,8 +557,20 @@ def method_of_equal_shares(
     if increment is not None:
         prev = (list(start), [float(share)] * len(t.groups), share)
         stride = 1  # galloping: how far ahead to try to prove that nothing changes
-        streak = 0  # consecutive single steps that funded the same sequence
-        patience = 1  # streak needed before trying a jump; doubles after every failed try
+        # Runs at shares ahead of the current one whose jump could not be proven: a shorter jump may
+        # reach them later, and then they cost nothing.
+        ahead_runs: dict = {}
+
+        def run_at(target):
+            nonlocal runs
+            found = ahead_runs.pop(target, None)
+            if found is not None:
+                return found
+            target_trace: list | None = [] if trace is not None else None
+            target_selected, target_budgets = run(target, target_trace)
+            runs += 1
+            return target_selected, target_budgets, target_trace
+
         while True:
             spent = sum(t.costs[p] for p in selected)
             if spent > t.budget:
@@ -558,35 +582,33 @@ def method_of_equal_shares(
                 shares_visited = int((share - first_share) / increment) + 1
                 break
             prev = (selected, budgets, share)
+            for done in [x for x in ahead_runs if x <= share]:
+                del ahead_runs[done]
             if stride > 1:
-                ahead_trace: list | None = []
-                ahead_selected, ahead_budgets = run(share + stride * increment, ahead_trace)
-                runs += 1
+                target = share + stride * increment
+                target = max((x for x in ahead_runs if x < target), default=target)  # a free run, if nearer
+                ahead_selected, ahead_budgets, ahead_trace = run_at(target)
                 if same_for_all_shares_between(trace, ahead_trace):
                     # every share in between funds the same projects: nothing to stop at there
-                    skipped += stride - 1
-                    share += stride * increment
+                    skipped += int((target - share) / increment) - 1
+                    share = target
                     selected, budgets, trace = ahead_selected, ahead_budgets, ahead_trace
                     stride = min(stride * 2, 1 << 20)
-                    patience = max(1, patience // 2)
                     continue
+                ahead_runs[target] = (ahead_selected, ahead_budgets, ahead_trace)
+                stride = int((target - share) / increment)
                 if stride > 2:
                     stride //= 2  # something changed within the stride, or the proof fell short: look less far
                     continue
-                stride, streak, patience = 1, 0, patience * 2
-            ahead_trace = [] if trace is not None else None
             share += increment
-            selected, budgets = run(share, ahead_trace)
-            runs += 1
+            selected, budgets, step_trace = run_at(share)
             if trace is not None:
-                same_sequence = [step[0] for step in ahead_trace] == [step[0] for step in trace]
-                streak = streak + 1 if same_sequence else 0
-                trace = ahead_trace
-                if streak >= patience:
-                    stride = 2
+                # jumps are tried again once a step funds the same sequence as the one before it
+                stride = 2 if [step[0] for step in step_trace] == [step[0] for step in trace] else 1
+                trace = step_trace
     return MESResult(
         selected=selected,
-        budgets=budgets,
+        budgets=budgets.tolist() if hasattr(budgets, "tolist") else list(budgets),
         left=sup.left(budgets),
         share=share,
         candidates=cands,

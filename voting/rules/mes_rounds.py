@@ -60,6 +60,7 @@ def advance(
     grp,
     w,
     u,
+    u_same,
     wu_total,
     umax,
     cost,
@@ -113,14 +114,17 @@ def advance(
             n_capped = 0
             capped_sum = 0.0
             denom = 0.0
+            same = u_same[p]  # every supporter's satisfaction, when it is the same for all (approval)
             for k in range(a, b):
                 bg = bf[grp[k]]
-                avail += w[k] * bg
-                if bg < rho * u[k]:
-                    n_capped += 1
-                    capped_sum += w[k] * bg
-                else:
-                    denom += w[k] * u[k]
+                wk = w[k]
+                uk = same if same > 0.0 else u[k]
+                avail += wk * bg
+                # without branches: whether a supporter pays all they have is a coin toss to the CPU
+                capped = 1.0 if bg < rho * uk else 0.0
+                n_capped += int(capped)
+                capped_sum += capped * (wk * bg)
+                denom += (1.0 - capped) * (wk * uk)
             margin = 1000 * eps * (b - a + 1) * (avail + c) + 1e-9 * c
             if avail < c - margin:
                 remaining[p] = False
@@ -143,11 +147,12 @@ def advance(
                     denom = 0.0
                     for k in range(a, b):
                         bg = bf[grp[k]]
-                        if bg < rho * u[k]:
+                        uk = same if same > 0.0 else u[k]
+                        if bg < rho * uk:
                             k_capped += 1
                             capped_now += w[k] * bg
                         else:
-                            denom += w[k] * u[k]
+                            denom += w[k] * uk
                     if k_capped == n_capped:
                         break
                     n_capped = k_capped
@@ -188,12 +193,14 @@ def advance(
         rho = fresh_rho[winner]
         p_lo = fresh_lo[winner]
         p_hi = fresh_hi[winner]
+        same = u_same[p]
         for k in range(starts[p], starts[p + 1]):
             g = grp[k]
             bg = bf[g]
-            if bg + err < p_lo * u[k]:
+            uk = same if same > 0.0 else u[k]
+            if bg + err < p_lo * uk:
                 zero[g] = True  # certainly capped: they pay all they have
-            left = bg - rho * u[k]
+            left = bg - rho * uk
             bf[g] = left if left > 0.0 else 0.0
         state_f[ERR] = err + (p_hi - p_lo) * umax[p] + tiny
         remaining[p] = False
@@ -214,7 +221,7 @@ def compile_now() -> None:
     state_i = np.zeros(5, dtype=np.int64)
     advance(
         np.zeros(1), state_i, np.ones(1), np.zeros(1, dtype=np.bool_), np.zeros(1), np.ones(1, dtype=np.bool_),
-        one_i.copy(), one_f.copy(), one_f.copy(), np.array([0, 1], dtype=np.int64), np.zeros(1, dtype=np.int64),
-        np.ones(1), np.ones(1), np.ones(1), np.ones(1), np.ones(1), 0.0, 1.0,
+        one_i.copy(), one_f.copy(), one_f.copy(), np.array([0, 1], dtype=np.int64), np.zeros(1, dtype=np.int32),
+        np.ones(1, dtype=np.float32), np.ones(1), np.ones(1), np.ones(1), np.ones(1), np.ones(1), 0.0, 1.0,
         one_i.copy(), one_f.copy(), one_f.copy(), one_f.copy(), one_i.copy(),
     )  # fmt: skip
