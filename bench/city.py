@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import time
 from collections import Counter
@@ -32,6 +33,9 @@ from bench.harness import (  # noqa: E402
     cpu_seconds,
     describe,
     load_average,
+    machine_busy,
+    machine_cpu_ticks,
+    postgres_cpu_seconds,
     postgres_database,
     project_ids,
     rss_mib,
@@ -74,8 +78,12 @@ def run(args) -> int:
         memory_before = {pid: rss_mib(pid) for pid in pids}
         cpu_before = {pid: cpu_seconds(pid) for pid in pids}
         print(f"  workers {pids}; {load_average()}")
+        client_before, database_before = time.process_time(), postgres_cpu_seconds()
+        machine_before = machine_cpu_ticks()
         casts, wall = asyncio.run(vote(server, round_id, codes, args.concurrency, args.client))
         cpu_used = {pid: cpu_seconds(pid) - cpu_before[pid] for pid in pids}
+        client_cpu, database_cpu = time.process_time() - client_before, postgres_cpu_seconds() - database_before
+        machine = machine_busy(machine_before, machine_cpu_ticks())
         ok = [c for c in casts if c.status == 201]
         turnout = httpx.get(f"{server.url}/api/v1/rounds/{round_id}/turnout", timeout=30).json()["ballots"]
         total_cpu = sum(cpu_used.values()) or 1e-9
@@ -87,6 +95,14 @@ def run(args) -> int:
             print(f"  worker {pid}: {100 * cpu_used[pid] / total_cpu:.0f}% of the CPU, "
                   f"{1000 * cpu_used[pid] / max(1, len(ok)):.2f} ms per ballot overall, "
                   f"memory {memory_before[pid]:.0f} -> {rss_mib(pid):.0f} MiB")
+        per_ballot = {"workers": total_cpu, "PostgreSQL": database_cpu, "this client": client_cpu}
+        spent = sum(per_ballot.values()) / max(1, len(ok))
+        cores = os.cpu_count() or 1
+        print("  CPU per ballot: " + ", ".join(f"{name} {1000 * used / max(1, len(ok)):.2f} ms"
+                                              for name, used in per_ballot.items())
+              + f"; the machine: {machine}")
+        print(f"  at {1000 * spent:.2f} ms of CPU a ballot, {cores} CPUs take at most {cores / spent:.0f} ballots/s "
+              "on this machine, whatever the number of workers")
         print(f"  turnout {turnout}, acknowledged {len(ok)}: {'equal' if turnout == len(ok) else 'DIFFERENT'}")
         print(f"  {load_average()}")
         return 0 if turnout == len(ok) else 1
