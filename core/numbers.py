@@ -23,6 +23,14 @@ def is_ascii_whole(text: str, *, max_digits: int = 19) -> bool:
     return 0 < len(text) <= max_digits and set(text) <= _ASCII_DIGITS
 
 
+def id_or_none(text: str) -> int | None:
+    """The id in a reference such as "round:7" when it is ASCII digits that fit an id column, else None."""
+    if not is_ascii_whole(text, max_digits=len(str(MAX_ID))):
+        return None
+    value = int(text)
+    return value if value <= MAX_ID else None
+
+
 def parse_whole(text: str, label: str, *, low: int = 0, high: int = MAX_BIG, example: str = "100",
                 field: str | None = None) -> int:
     """A whole number between `low` and `high`, or InvalidInput naming the field."""

@@ -8,6 +8,7 @@ from sqlalchemy import func, not_, or_
 from sqlmodel import Session, select
 
 from core.audit import AuditCheckpoint, AuditEvent
+from core.numbers import id_or_none
 from governance import repository as governance_repo
 from governance.models import StaffAccount
 from proposals import repository as proposals_repo
@@ -136,8 +137,8 @@ def staff_names(session: Session, staff_ids: set[int]) -> dict[int, str]:
 
 def titles(session: Session, subjects: set[str]) -> dict[str, str]:
     """The names people know rounds and proposals by, for the subjects of some entries."""
-    round_ids = {int(s[6:]) for s in subjects if s.startswith("round:") and s[6:].isdigit()}
-    proposal_ids = {int(s[9:]) for s in subjects if s.startswith("proposal:") and s[9:].isdigit()}
+    round_ids = {id_or_none(s[6:]) for s in subjects if s.startswith("round:")} - {None}
+    proposal_ids = {id_or_none(s[9:]) for s in subjects if s.startswith("proposal:")} - {None}
     found = {}
     if round_ids:
         found |= {f"round:{r.id}": r.title for r in governance_repo.list_rounds(session) if r.id in round_ids}

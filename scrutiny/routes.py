@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from core import access
 from core.errors import Conflict, InvalidInput, NotFound, PlatformError
+from core.numbers import MAX_ID, id_or_none, parse_whole
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import repository as governance_repo
@@ -25,9 +26,8 @@ def _whole_or_none(text: str, label: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit():
-        raise InvalidInput(f"{label} must be a number.")
-    return int(text)
+    # ASCII digits within an id's range: "²" and 5,000-digit pages were server errors (found from outside)
+    return parse_whole(text, label, high=MAX_ID, example="2")
 
 
 def _date_or_none(text: str, label: str) -> date | None:
@@ -147,9 +147,9 @@ def raise_query(request: Request, db: DatabaseDep, staff: CurrentStaff, about: A
 def _raise_refused(request: Request, db, staff, about: str, question: str, error: PlatformError):
     """Back to the form the question came from, with what was typed."""
     with db.session() as session:
-        if about.startswith("audit:") and about[6:].isdigit():
+        if about.startswith("audit:") and id_or_none(about[6:]) is not None:
             try:
-                context = _entry_context(session, staff, int(about[6:]))
+                context = _entry_context(session, staff, id_or_none(about[6:]))
             except NotFound:
                 context = None
             if context is not None:

@@ -14,6 +14,7 @@ from core import audit
 from core.audit import Actor, AuditEvent
 from core.errors import Conflict, InvalidInput, NotFound
 from core.i18n import N_
+from core.numbers import id_or_none
 from governance import repository as governance_repo
 from governance.models import StaffAccount, VoteStatus
 from scrutiny import repository
@@ -139,7 +140,7 @@ def role_label(role: str) -> str:
 def staff_id_of(ref: str) -> int | None:
     """The staff account an actor reference names ("staff:7", as governance.permissions makes them)."""
     kind, _, number = ref.partition(":")
-    return int(number) if kind == "staff" and number.isdigit() else None
+    return id_or_none(number) if kind == "staff" else None
 
 
 def public_key_b64() -> str:
@@ -171,7 +172,7 @@ class ShownEntry:
 
 def subject_link(subject: str) -> str | None:
     kind, _, number = subject.partition(":")
-    if not number.isdigit():
+    if id_or_none(number) is None:
         return None
     return {"round": f"/rounds/{number}", "proposal": f"/audit?subject=proposal:{number}",
             "grant": f"/projects/{number}",
@@ -271,18 +272,19 @@ class Concern:
 
 
 def _concern_of_ref(session: Session, ref: str, payload: dict | None = None) -> tuple[int | None, int | None]:
-    kind, _, number = ref.partition(":")
-    if number.isdigit():
+    kind, _, text = ref.partition(":")
+    number = id_or_none(text)
+    if number is not None:
         if kind == "round":
-            voting_round = governance_repo.get_round(session, int(number))
+            voting_round = governance_repo.get_round(session, number)
             return voting_round.partnership_id, voting_round.id
         if kind == "proposal":
-            found = repository.proposal(session, int(number))
+            found = repository.proposal(session, number)
             if found is not None:
                 voting_round = governance_repo.get_round(session, found.round_id)
                 return voting_round.partnership_id, voting_round.id
         if kind == "partnership":
-            return governance_repo.get_partnership(session, int(number)).id, None
+            return governance_repo.get_partnership(session, number).id, None
     for key in ("round", "partnership"):
         if payload and isinstance(payload.get(key), str):
             found_partnership, found_round = _concern_of_ref(session, payload[key])
@@ -292,11 +294,12 @@ def _concern_of_ref(session: Session, ref: str, payload: dict | None = None) -> 
 
 
 def concern_of(session: Session, about: str) -> Concern:
-    kind, _, number = about.partition(":")
-    if not number.isdigit() or kind not in ("audit", "round", "proposal"):
+    kind, _, text = about.partition(":")
+    number = id_or_none(text)
+    if number is None or kind not in ("audit", "round", "proposal"):
         raise InvalidInput("A query is about an entry of the audit log, a round or a proposal.")
     if kind == "audit":
-        found = repository.entry(session, int(number))
+        found = repository.entry(session, number)
         if found is None:
             raise NotFound(f"There is no entry {number} in the audit log.")
         partnership_id, round_id = _concern_of_ref(session, found.subject, json.loads(found.payload))

@@ -181,6 +181,39 @@ class TestFilters:
         assert "There is no round 424242" in page.text
 
 
+class TestStrangeNumbersInTheAddress:
+    """Found from outside: superscripts, other scripts' digits and huge numbers in /audit's filters were 500s."""
+
+    NINES = "9" * 5000
+
+    def test_each_is_refused_in_plain_words_never_a_server_error(self, client, db):
+        a_pb_day(db)
+
+        for query in ("page=%C2%B2", "page=%D9%A3", "page=9223372036854775807", f"page={self.NINES}",
+                      "round=%C2%B2", "round=%D9%A3", "partnership=10000000000000000000000000000000"):
+            page = client.get(f"/audit?{query}")
+
+            assert page.status_code == 422, query
+            assert "Something went wrong" not in page.text, query
+
+    def test_a_subject_no_entry_can_have_matches_nothing(self, client, db):
+        a_pb_day(db)
+
+        for subject in ("round:%C2%B2", "proposal:%D9%A3", f"round:{self.NINES}"):
+            page = client.get(f"/audit?subject={subject}")
+
+            assert page.status_code == 200, subject
+            assert "No entries match." in page.text, subject
+
+    def test_an_arabic_indic_three_is_not_page_three(self, client, db):
+        a_pb_day(db)
+
+        page = client.get("/audit?page=%D9%A3")
+
+        assert page.status_code == 422
+        assert "digits 0 to 9" in page.text
+
+
 class TestPagination:
     def test_fifty_entries_a_page_newest_first_with_links_to_older(self, client, db):
         day = a_published_round(db, voters=60)

@@ -118,6 +118,17 @@ class TestRaisingAQuery:
         assert response.status_code == 404
 
 
+    def test_a_strange_number_in_what_it_is_about_is_refused_not_a_server_error(self, client, db):
+        a_pb_day(db)
+        token = sign_in(client, "scrutiny")
+
+        for about in ("round:\u00b2", "audit:\u00b2", "proposal:\u0663", "audit:" + "9" * 5000, "round:" + "9" * 30):
+            response = raise_query(client, token, about)
+
+            assert 400 <= response.status_code < 500, about
+            assert "Something went wrong" not in response.text, about
+
+
 class TestTheChairAnswers:
     def test_the_chair_answers_and_the_answer_is_public_and_recorded(self, client, db):
         day, closed = a_closed_vote(db)
