@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse
 from core import access
 from core.errors import InvalidInput, PlatformError
 from core.numbers import parse_money, parse_whole
+from core.settings import get_settings
 from core.templating import render
 from core.web import CsrfChecked, DatabaseDep, SessionDep
 from governance import arc, repository, service
@@ -94,6 +95,10 @@ def login_page(request: Request, next: str = "/manage"):
                                                      "oidc": bool(request.app.state.settings.oidc_issuer)})
 
 
+DEVICE_COOKIE = "cp_device"
+DEVICE_COOKIE_SECONDS = 365 * 24 * 60 * 60
+
+
 def _safe_next(target: str) -> str:
     # Only paths on this site, so a crafted link cannot bounce a signed-in officer elsewhere.
     return target if target.startswith("/") and not target.startswith("//") else "/manage"
@@ -111,13 +116,20 @@ def login(request: Request, db: DatabaseDep, username: Annotated[str, Form(max_l
     try:
         with db.session(write=True) as session:
             staff = service.authenticate(session, username.strip(), password,
-                                         client=request.client.host if request.client else "")
+                                         client=request.client.host if request.client else "",
+                                         device=request.cookies.get(DEVICE_COOKIE))
     except service.TooManyAttempts as error:
         return refused(error.message, error.status_code, {"Retry-After": str(error.wait_seconds)})
     if staff is None:
         return refused("That username and password do not match an account.", 401)
     start_staff_session(request, staff)
-    return RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    # This browser is now a known device for the account: guessing from elsewhere cannot hold it up.
+    settings = get_settings()
+    response.set_cookie(DEVICE_COOKIE, service.device_token(staff.username), max_age=DEVICE_COOKIE_SECONDS,
+                        httponly=True, samesite="lax",
+                        secure=settings.session_cookie_secure or settings.public_url.startswith("https://"))
+    return response
 
 
 @access.public

@@ -3,6 +3,7 @@
 import json
 import math
 import re
+import secrets
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -13,7 +14,7 @@ from core import audit
 from core.audit import Actor
 from core.errors import Conflict, InvalidInput, PlatformError, bounded
 from core.numbers import MAX_MONEY
-from core.security import dummy_password_hash, hash_password, keyed_hash, verify_password
+from core.security import dummy_password_hash, hash_password, keyed_hash, tokens_match, verify_password
 from core.text import storable
 from governance import arc, repository
 from governance.events import GovernanceEvent
@@ -354,8 +355,11 @@ def set_timeline(session: Session, actor: Actor, round_id: int, timeline: Timeli
 # Sign-in throttling. A hard lock would let anyone lock any account (the admin's included) by
 # typing wrong passwords; instead each wrong password past the first few makes the next try wait
 # longer, counted per client address (so one machine cannot keep guessing) and per username tried
-# (so many machines cannot share the guessing). The per-username wait stays short: an attacker can
-# slow a real user down by a minute at most, never shut them out.
+# (so many machines cannot share the guessing). The per-username wait stays short, but an attacker
+# on ever new addresses can re-arm it the moment it ends (found from outside: the admin got in 0
+# times in 36 over three minutes). So a browser that has signed in to the account before carries a
+# known-device token for it (a cookie), and its tries are counted against that device instead of the
+# username: guessing from elsewhere never holds up a known device.
 FREE_FAILURES = 3
 MAX_CLIENT_WAIT_SECONDS = 15 * 60
 MAX_ACCOUNT_WAIT_SECONDS = 60
@@ -373,10 +377,29 @@ class TooManyAttempts(PlatformError):
         self.wait_seconds = wait_seconds
 
 
-def _throttle_keys(username: str, client: str) -> dict[str, int]:
+def device_token(username: str) -> str:
+    """A known-device token for this username: a random part and its keyed hash (nothing is stored)."""
+    nonce = secrets.token_urlsafe(16)
+    return f"{nonce}.{keyed_hash('sign-in device|' + username.lower() + '|' + nonce)}"
+
+
+def _known_device(username: str, token: str | None) -> str | None:
+    """The token's random part when it is a known-device token for this username, else None."""
+    nonce, _, signature = (token or "").partition(".")
+    if not nonce or len(token) > 200:
+        return None
+    return nonce if tokens_match(signature, keyed_hash("sign-in device|" + username.lower() + "|" + nonce)) else None
+
+
+def _throttle_keys(username: str, client: str, device: str | None = None) -> dict[str, int]:
     # Keyed hashes: the table says nothing about who tried or from where.
-    return {f"client:{keyed_hash('sign-in client|' + client)}": MAX_CLIENT_WAIT_SECONDS,
-            f"account:{keyed_hash('sign-in account|' + username.lower())}": MAX_ACCOUNT_WAIT_SECONDS}
+    keys = {f"client:{keyed_hash('sign-in client|' + client)}": MAX_CLIENT_WAIT_SECONDS}
+    known = _known_device(username, device)
+    if known is not None:
+        keys[f"device:{keyed_hash('sign-in device key|' + known)}"] = MAX_ACCOUNT_WAIT_SECONDS
+    else:
+        keys[f"account:{keyed_hash('sign-in account|' + username.lower())}"] = MAX_ACCOUNT_WAIT_SECONDS
+    return keys
 
 
 def _check_throttle(session: Session, keys: dict[str, int], now: float) -> None:
@@ -404,13 +427,15 @@ def _record_failure(session: Session, keys: dict[str, int], now: float) -> None:
         session.add(row)
 
 
-def authenticate(session: Session, username: str, password: str, *, client: str = "") -> StaffAccount | None:
+def authenticate(session: Session, username: str, password: str, *, client: str = "",
+                 device: str | None = None) -> StaffAccount | None:
     """The account these credentials open, or None; TooManyAttempts while a wait is running.
 
-    An unknown username costs the same as a known one (a dummy hash is checked, the same rows are
-    written) and gets the same answer, so neither the message nor the timing tells them apart."""
+    `device` is the browser's known-device token, if it has one (see device_token). An unknown
+    username costs the same as a known one (a dummy hash is checked, the same rows are written) and
+    gets the same answer, so neither the message nor the timing tells them apart."""
     now = time.time()
-    keys = _throttle_keys(username, client)
+    keys = _throttle_keys(username, client, device)
     _check_throttle(session, keys, now)
     staff = repository.staff_by_username(session, username)
     usable = staff is not None and staff.active and bool(staff.password_hash)

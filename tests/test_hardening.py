@@ -199,6 +199,76 @@ class TestSignInThrottling:
 
         assert staff is not None and staff.username == "chair"
 
+    def keep_the_account_waiting(self, db, clock, username="chair", tries=200):
+        """Found from outside: wrong passwords from ever new addresses, sent the moment each wait ends."""
+        from governance.service import TooManyAttempts, authenticate
+
+        for n in range(tries):
+            try:
+                with db.session(write=True) as session:
+                    authenticate(session, username, "guess", client=f"203.0.{n // 250}.{n % 250}")
+            except TooManyAttempts as wait:
+                clock.advance(wait.wait_seconds)
+
+    def test_an_attacker_on_many_addresses_cannot_keep_a_known_device_out(self, db, monkeypatch):
+        import governance.service
+        from governance.service import TooManyAttempts, authenticate, device_token
+
+        clock = FakeClock()
+        monkeypatch.setattr(governance.service, "time", clock)
+        a_pb_day(db, open_vote=False)
+        with db.session(write=True) as session:  # the chair signed in on this laptop last week
+            assert authenticate(session, "chair", PASSWORD, client="198.51.100.4") is not None
+        laptop = device_token("chair")
+
+        self.keep_the_account_waiting(db, clock)
+
+        with db.session(write=True) as session:
+            from_the_laptop = authenticate(session, "chair", PASSWORD, client="198.51.100.4", device=laptop)
+        with pytest.raises(TooManyAttempts), db.session(write=True) as session:
+            authenticate(session, "chair", PASSWORD, client="192.0.2.7")  # a new machine waits its turn
+        forged = laptop.split(".")[0] + "." + "0" * 64
+        with pytest.raises(TooManyAttempts), db.session(write=True) as session:
+            authenticate(session, "chair", PASSWORD, client="192.0.2.8", device=forged)
+        with pytest.raises(TooManyAttempts), db.session(write=True) as session:
+            authenticate(session, "chair", PASSWORD, client="192.0.2.9", device=device_token("officer"))
+
+        assert from_the_laptop is not None and from_the_laptop.username == "chair"
+
+    def test_a_device_guessing_on_its_own_waits_on_its_own(self, db, monkeypatch):
+        import governance.service
+        from governance.service import TooManyAttempts, authenticate, device_token
+
+        clock = FakeClock()
+        monkeypatch.setattr(governance.service, "time", clock)
+        a_pb_day(db, open_vote=False)
+        stolen = device_token("chair")  # a known device's cookie does not buy unlimited guesses
+        refused = 0
+        for n in range(10):
+            try:
+                with db.session(write=True) as session:
+                    authenticate(session, "chair", "guess", client=f"203.0.113.{n}", device=stolen)
+            except TooManyAttempts:
+                refused += 1
+
+        assert refused > 0
+
+    def test_signing_in_marks_the_browser_as_a_known_device(self, app, client, db, monkeypatch):
+        import governance.service
+
+        clock = FakeClock()
+        monkeypatch.setattr(governance.service, "time", clock)
+        a_pb_day(db, open_vote=False)
+
+        signed_in = self.sign_in_with(client, PASSWORD)
+        cookie = signed_in.headers["set-cookie"]
+        client.post("/logout", data={"csrf_token": csrf_from(client.get("/manage").text)})
+        self.keep_the_account_waiting(db, clock)
+        again = self.sign_in_with(client, PASSWORD)
+
+        assert "cp_device=" in cookie and "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+        assert again.status_code == 303
+
     def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(self, client, db, monkeypatch):
         import governance.service
 
