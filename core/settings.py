@@ -21,6 +21,7 @@ KNOWN_SECRET_KEYS = frozenset({
     "your-secret-key", "insecure",
 })
 MIN_SECRET_KEY_LENGTH = 32
+MIN_SECRET_KEY_DISTINCT = 10
 
 
 class WeakSecretKey(ValueError):
@@ -52,6 +53,12 @@ def check_secret_key(key: str) -> str:
     if len(key) < MIN_SECRET_KEY_LENGTH:
         raise WeakSecretKey(f"SECRET_KEY is too short to be secret: use at least {MIN_SECRET_KEY_LENGTH} "
                             "random characters, or unset it to have one made in var/secret.key.")
+    # A random key of 32 or more characters uses many different ones (a hex key all sixteen digits);
+    # "aaaa..." or spaces padded to length do not.
+    if len(set(key)) < MIN_SECRET_KEY_DISTINCT:
+        raise WeakSecretKey("SECRET_KEY is too repetitive to be secret: use a long random value, e.g. "
+                            "python -c 'import secrets; print(secrets.token_urlsafe(48))', or unset it to have "
+                            "one made in var/secret.key.")
     return key
 
 

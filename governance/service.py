@@ -146,9 +146,15 @@ def create_round(session: Session, actor: Actor, *, partnership_id: int, title: 
     return voting_round
 
 
+# Long enough for "Community Fund 2026: Macclesfield and Tytherington"; every page that lists rounds shows it.
+MAX_ROUND_TITLE = 200
+
+
 def _check_details(title: str, budget: int) -> None:
     if not title.strip():
         raise InvalidInput("A round needs a title.", field="title")
+    if len(title.strip()) > MAX_ROUND_TITLE:
+        raise InvalidInput(f"Keep the round's title to {MAX_ROUND_TITLE} characters or fewer.", field="title")
     if not 0 < budget <= MAX_MONEY:
         raise InvalidInput(f"The budget must be more than zero and at most {MAX_MONEY:,}.", field="budget")
 

@@ -46,6 +46,15 @@ class TestNoKnownSecretKey:
         with pytest.raises(ValueError, match="SECRET_KEY is too short"):
             Settings(secret_key="hunter2")
 
+    @pytest.mark.parametrize("repetitive", [" " * 32, "a" * 44, "ab" * 20, "0123" * 10])
+    def test_a_long_but_repetitive_key_is_refused(self, repetitive):
+        """Found from outside: 32 spaces or 44 times "a" were accepted as a secret."""
+        with pytest.raises(ValueError, match="SECRET_KEY is too repetitive"):
+            Settings(secret_key=repetitive)
+
+    def test_a_hex_key_from_openssl_is_accepted(self):
+        assert Settings(secret_key="3f9c2b7a1e8d4c6f0a5b9e2d7c1f3a8b6e4d2c9f7a1b5e3d8c6f0a2b4e9d7c1f").secret_key
+
     def test_without_a_key_a_random_one_is_made_once_and_kept_owner_only(self, tmp_path, monkeypatch):
         import core.settings
 

@@ -64,6 +64,19 @@ class TestMistakesOnStaffFormsAreExplainedInPlace:
         assert "Budget must be a whole number" in field_error(page.text, "budget")
         assert 'value="SK10"' in page.text
 
+    def test_a_title_as_long_as_a_book_is_refused_beside_the_title(self, client, db):
+        """Found from outside: a 200,000-character round title was stored and weighed down the home page."""
+        day = a_pb_day(db, open_vote=False)
+        token = sign_in(client, "chair")
+
+        page = client.post("/manage/rounds", data={"csrf_token": token, "partnership_id": day.partnership.id,
+                                                   "title": "Fund " * 40_000, "budget": "1000",
+                                                   "eligible_postcodes": "SK10"})
+
+        assert page.status_code == 422
+        assert "200 characters or fewer" in field_error(page.text, "title")
+        assert not actions(db, "round.created")[1:]  # only the demo's own round
+
     def test_signed_in_staff_never_see_staff_sign_in_even_on_an_error_page(self, client, db):
         a_pb_day(db)
         sign_in(client, "chair")
