@@ -61,7 +61,10 @@ FORM_BODY_LIMIT = 256 * 1024
 UPLOAD_BODY_LIMIT = 16 * 1024 * 1024
 
 
-def body_limit_for(content_type: str) -> int:
+def body_limit_for(content_type: str, path: str = "") -> int:
+    # The JSON API takes no uploads, whatever Content-Type a client claims (it is the client's word).
+    if path.startswith("/api/"):
+        return JSON_BODY_LIMIT
     if content_type.startswith("multipart/form-data"):
         return UPLOAD_BODY_LIMIT
     if content_type.startswith("application/x-www-form-urlencoded"):
@@ -84,7 +87,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         headers = Headers(scope=scope)
-        limit = body_limit_for(headers.get("content-type", ""))
+        limit = body_limit_for(headers.get("content-type", ""), scope.get("path", ""))
         declared = headers.get("content-length", "")
         if declared and (not declared.isascii() or not declared.isdigit() or int(declared) > limit):
             response = respond(Request(scope), 413, "Too large", _too_large(limit))

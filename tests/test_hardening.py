@@ -108,6 +108,22 @@ class TestBodyLimits:
 
         assert response.status_code == 413
 
+    def test_calling_an_api_body_an_upload_does_not_raise_its_limit(self, client, db):
+        """Found from outside: the limit followed the Content-Type the client claimed, so a ballot sent as
+        multipart/form-data could be 16 MB. The JSON API takes no uploads."""
+        day = a_pb_day(db)
+
+        def chunks():
+            yield b'{"pass": "'
+            for _ in range(200):
+                yield b"A" * 10_000
+            yield b'"}'
+
+        response = client.post(f"/api/v1/rounds/{day.round_id}/ballots", content=chunks(),
+                               headers={"content-type": "multipart/form-data; boundary=x"})
+
+        assert response.status_code == 413
+
     def test_an_oversized_form_gets_a_page_for_people(self, client, db):
         a_pb_day(db)
 
