@@ -147,9 +147,9 @@ def raise_query(request: Request, db: DatabaseDep, staff: CurrentStaff, about: A
 def _raise_refused(request: Request, db, staff, about: str, question: str, error: PlatformError):
     """Back to the form the question came from, with what was typed."""
     with db.session() as session:
-        if about.startswith("audit:") and id_or_none(about[6:]) is not None:
+        if about.startswith("audit:") and (seq := id_or_none(about[6:])) is not None:
             try:
-                context = _entry_context(session, staff, id_or_none(about[6:]))
+                context = _entry_context(session, staff, seq)
             except NotFound:
                 context = None
             if context is not None:

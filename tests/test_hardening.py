@@ -82,6 +82,14 @@ class TestNoKnownSecretKey:
 
 # --- 2. body size and work done under the write lock -------------------------------------------
 
+def two_megabytes_in_chunks():
+    """A ballot body sent in pieces, with no Content-Length to refuse it by."""
+    yield b'{"pass": "'
+    for _ in range(200):
+        yield b"A" * 10_000
+    yield b'"}'
+
+
 class TestBodyLimits:
     def test_a_ten_megabyte_pass_is_refused_with_413_before_it_is_read(self, client, db):
         day = a_pb_day(db)
@@ -97,13 +105,7 @@ class TestBodyLimits:
     def test_a_body_sent_in_chunks_without_a_length_is_cut_off_too(self, client, db):
         day = a_pb_day(db)
 
-        def chunks():
-            yield b'{"pass": "'
-            for _ in range(200):
-                yield b"A" * 10_000
-            yield b'"}'
-
-        response = client.post(f"/api/v1/rounds/{day.round_id}/ballots", content=chunks(),
+        response = client.post(f"/api/v1/rounds/{day.round_id}/ballots", content=two_megabytes_in_chunks(),
                                headers={"content-type": "application/json"})
 
         assert response.status_code == 413
@@ -113,13 +115,7 @@ class TestBodyLimits:
         multipart/form-data could be 16 MB. The JSON API takes no uploads."""
         day = a_pb_day(db)
 
-        def chunks():
-            yield b'{"pass": "'
-            for _ in range(200):
-                yield b"A" * 10_000
-            yield b'"}'
-
-        response = client.post(f"/api/v1/rounds/{day.round_id}/ballots", content=chunks(),
+        response = client.post(f"/api/v1/rounds/{day.round_id}/ballots", content=two_megabytes_in_chunks(),
                                headers={"content-type": "multipart/form-data; boundary=x"})
 
         assert response.status_code == 413

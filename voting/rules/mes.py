@@ -279,14 +279,12 @@ class FastMES:
         self.idx = {}
         self.u = {}
         self.w = {}
-        self.wu = {}
         self.wu_total = {}
         self.costf = {}
         for p in cands:
             idx, w, u = sup.arrays(p)
             self.idx[p], self.w[p], self.u[p] = idx, w, u
-            self.wu[p] = w * u
-            self.wu_total[p] = float(self.wu[p].sum())
+            self.wu_total[p] = float((w * u).sum())
             self.costf[p] = float(t.costs[p])
         self.umax = {p: float(self.u[p].max()) for p in cands}
         # The same, flat, for the compiled rounds: candidates by local index (ascending project id),
